@@ -1,0 +1,24 @@
+//! What a Jira search is: the models, the rules of
+//! `../shared/spec/search-behaviour.md`, the ports (traits) adapters implement, and the
+//! search service that ties them together.
+//!
+//! This crate performs no I/O and names no HTTP, SQL or Redis type: adapters depend on it,
+//! never the other way round.
+
+pub mod cache_key;
+pub mod model;
+pub mod ports;
+pub mod search;
+pub mod secret;
+pub mod token;
+pub mod user_choice;
+
+pub use model::{
+    AuthMethod, BaseUrl, Credentials, Integration, IntegrationId, InvalidInput, Org, OrgId, OrgRef,
+    Provider, Slug,
+};
+pub use ports::{
+    CacheError, IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache, StoreError,
+};
+pub use search::{Choice, SearchError, SearchRequest, SearchService, SearchSettings};
+pub use secret::Secret;

@@ -1,0 +1,315 @@
+//! The search use case: "which Jira users / issues / field values match what I typed?".
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::cache_key::cache_key;
+use crate::model::{Integration, OrgRef, Provider};
+use crate::ports::{IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache, StoreError};
+use crate::token::hash_token;
+use crate::user_choice::build_user_choice;
+
+/// One answer row: `{"value": ..., "label": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// What the form submits (a user name or account id, an issue key...). May be null.
+    pub value: Value,
+    /// What the picker shows.
+    pub label: String,
+}
+
+/// A search as the caller asked for it, before any check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// The caller's bearer token, if any was sent.
+    pub token: Option<String>,
+    /// The org as it appears in the route: slug or numeric id.
+    pub org: String,
+    /// The integration id from the route.
+    pub integration_id: i64,
+    /// `field`, when present (an empty value is present).
+    pub field: Option<String>,
+    /// `query`, when present.
+    pub query: Option<String>,
+    /// `project` (a Jira project id), when present.
+    pub project: Option<String>,
+}
+
+/// Why a search gives no list. Each variant is one row of contract.md's status table.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// No token, or one that is unknown or revoked.
+    #[error("Authentication credentials were not provided.")]
+    Unauthenticated,
+    /// The org does not exist, or the token belongs to another org.
+    #[error("The requested resource does not exist")]
+    OrgNotFound,
+    /// The integration does not exist, is of the other provider, is not linked to the org,
+    /// or is disabled.
+    #[error("integration not found")]
+    IntegrationNotFound,
+    /// `field` is absent.
+    #[error("field is a required parameter")]
+    FieldRequired,
+    /// `query` is absent or empty.
+    #[error("query is a required parameter")]
+    QueryRequired,
+    /// A branch this build does not answer yet.
+    #[error("Search for field '{0}' is not supported yet")]
+    UnsupportedField(String),
+    /// Jira failed; `message` is the branch's exact text for the caller, `source` the cause
+    /// for the logs.
+    #[error("{message}")]
+    Jira {
+        /// The exact `detail` the caller gets.
+        message: String,
+        /// What went wrong underneath.
+        #[source]
+        source: JiraError,
+    },
+    /// The store could not answer: our failure, not the caller's.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Settings of the search use case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchSettings {
+    /// Lifetime of cached answers (`CACHE_TTL_SECONDS`).
+    pub cache_ttl: Duration,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            cache_ttl: Duration::from_secs(240),
+        }
+    }
+}
+
+/// The message of every user-search failure.
+pub const USERS_ERROR: &str = "Unable to fetch users from Jira";
+
+/// The search service: checks in the order of spec/search-behaviour.md, then the branch.
+pub struct SearchService<J, S, C> {
+    jira: J,
+    store: S,
+    cache: C,
+    settings: SearchSettings,
+}
+
+impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
+    /// Wires the service to its adapters.
+    pub fn new(jira: J, store: S, cache: C, settings: SearchSettings) -> Self {
+        Self {
+            jira,
+            store,
+            cache,
+            settings,
+        }
+    }
+
+    /// The cache adapter (for readiness reports).
+    pub fn cache(&self) -> &C {
+        &self.cache
+    }
+
+    /// The store adapter (for readiness reports).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Answers one search for an integration of `provider` (the route's provider).
+    ///
+    /// # Errors
+    /// A [`SearchError`] for each failed check, in the order of the spec: caller token, org,
+    /// integration, `field`, `query`, then the branch's own failure.
+    pub async fn search(
+        &self,
+        provider: Provider,
+        req: &SearchRequest,
+    ) -> Result<Vec<Choice>, SearchError> {
+        let integration = self.authorize(provider, req).await?;
+        let field = req.field.as_deref().ok_or(SearchError::FieldRequired)?;
+        let query = req
+            .query
+            .as_deref()
+            .filter(|q| !q.is_empty())
+            .ok_or(SearchError::QueryRequired)?;
+        match field {
+            "assignee" | "reporter" => {
+                self.search_users(&integration, req.project.as_deref(), query)
+                    .await
+            }
+            other => Err(SearchError::UnsupportedField(other.to_owned())),
+        }
+    }
+
+    /// Checks 1 and 2: the caller's token, the org, and the integration.
+    async fn authorize(
+        &self,
+        provider: Provider,
+        req: &SearchRequest,
+    ) -> Result<Integration, SearchError> {
+        let token = req.token.as_deref().ok_or(SearchError::Unauthenticated)?;
+        let token_org = self
+            .store
+            .org_for_token_hash(&hash_token(token))
+            .await?
+            .ok_or(SearchError::Unauthenticated)?;
+        let org = self
+            .store
+            .find_org(&OrgRef::parse(&req.org))
+            .await?
+            .filter(|o| o.id == token_org)
+            .ok_or(SearchError::OrgNotFound)?;
+        self.store
+            .linked_integration(org.id, crate::model::IntegrationId(req.integration_id))
+            .await?
+            .filter(|i| i.provider == provider && i.enabled)
+            .ok_or(SearchError::IntegrationNotFound)
+    }
+
+    /// The `assignee` / `reporter` branch.
+    async fn search_users(
+        &self,
+        integration: &Integration,
+        project: Option<&str>,
+        query: &str,
+    ) -> Result<Vec<Choice>, SearchError> {
+        let users_error = |source| SearchError::Jira {
+            message: USERS_ERROR.to_owned(),
+            source,
+        };
+        let project_key = match project.filter(|p| !p.is_empty()) {
+            None => None,
+            Some(id) => self
+                .project_key(integration, id)
+                .await
+                .map_err(users_error)?,
+        };
+        let key_part = project_key.as_deref().unwrap_or("");
+        let cache_key = cache_key(integration.id, "users", &[key_part, query]);
+        if let Some(hit) = self.cached::<Vec<Choice>>(&cache_key).await {
+            return Ok(hit);
+        }
+        let request = user_search_request(integration.provider, project_key.as_deref(), query);
+        let body = self
+            .jira
+            .get_json(integration, &request)
+            .await
+            .map_err(users_error)?;
+        let users = body.as_array().ok_or_else(|| {
+            users_error(JiraError::InvalidBody(
+                "user search answer is not a JSON array".to_owned(),
+            ))
+        })?;
+        let id_field = integration.provider.user_id_field();
+        let choices: Vec<Choice> = users
+            .iter()
+            .filter_map(|u| build_user_choice(u, id_field))
+            .collect();
+        self.store_cached(&cache_key, &choices).await;
+        Ok(choices)
+    }
+
+    /// Resolves a Jira project id to its key with `GET /rest/api/2/project/{id}`, cached.
+    /// `Ok(None)` means "unknown project": a 404, or an id that is not digits (asked of
+    /// nobody, since Jira project ids are digits).
+    async fn project_key(
+        &self,
+        integration: &Integration,
+        project_id: &str,
+    ) -> Result<Option<String>, JiraError> {
+        if !is_jira_id(project_id) {
+            return Ok(None);
+        }
+        let cache_key = cache_key(integration.id, "project-key", &[project_id]);
+        // Cached as a string: the key, or "" for an unknown id (keys are never empty).
+        if let Some(hit) = self.cached::<String>(&cache_key).await {
+            return Ok(Some(hit).filter(|k| !k.is_empty()));
+        }
+        let request = JiraRequest::get("rest/api/2/project").segment(project_id);
+        let key = match self.jira.get_json(integration, &request).await {
+            Ok(body) => match body.get("key").and_then(Value::as_str) {
+                Some(k) if !k.is_empty() => k.to_owned(),
+                _ => {
+                    return Err(JiraError::InvalidBody(
+                        "project answer has no key".to_owned(),
+                    ))
+                }
+            },
+            Err(JiraError::Status { status: 404, .. }) => String::new(),
+            Err(e) => return Err(e),
+        };
+        self.store_cached(&cache_key, &key).await;
+        Ok(Some(key).filter(|k| !k.is_empty()))
+    }
+
+    /// A cache read where any failure or undecodable entry is a miss.
+    async fn cached<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        match self.cache.get(key).await {
+            Ok(Some(text)) => match serde_json::from_str(&text) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    tracing::warn!(error = %e, "undecodable cache entry ignored");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "cache read failed; asking Jira");
+                None
+            }
+        }
+    }
+
+    /// A cache write whose failure only costs a future miss.
+    async fn store_cached<T: Serialize>(&self, key: &str, value: &T) {
+        let text = match serde_json::to_string(value) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "cache entry not encodable");
+                return;
+            }
+        };
+        if let Err(e) = self.cache.set(key, &text, self.settings.cache_ttl).await {
+            tracing::warn!(error = %e, "cache write failed");
+        }
+    }
+}
+
+/// Whether `s` can be a Jira numeric id (digits, short enough for a 64-bit number).
+fn is_jira_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The user search Jira needs: the assignable search within a project, else the
+/// instance-wide search. Server reads the text from `username` (it ignores `query`), Cloud
+/// from `query` (it has no `username`).
+pub fn user_search_request(
+    provider: Provider,
+    project_key: Option<&str>,
+    query: &str,
+) -> JiraRequest {
+    let text_param = match provider {
+        Provider::JiraServer => "username",
+        Provider::JiraCloud => "query",
+    };
+    match (project_key, provider) {
+        (Some(key), _) => JiraRequest::get("rest/api/2/user/assignable/search")
+            .param("project", key)
+            .param(text_param, query),
+        (None, Provider::JiraServer) => {
+            JiraRequest::get("rest/api/2/user/search").param(text_param, query)
+        }
+        (None, Provider::JiraCloud) => {
+            JiraRequest::get("rest/api/3/user/search").param(text_param, query)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

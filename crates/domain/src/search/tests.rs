@@ -1,0 +1,581 @@
+//! Rules of the search use case, with mocks for interactions and fakes for behaviour.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use mockall::predicate::always;
+use serde_json::json;
+
+use super::*;
+use crate::model::{BaseUrl, Credentials, IntegrationId, Org, OrgId, Slug};
+use crate::ports::{CacheError, MockJiraApi, MockSearchCache};
+use crate::secret::Secret;
+
+const TOKEN: &str = "jst_good";
+const OTHER_TOKEN: &str = "jst_other_org";
+
+/// A store with two orgs (1 `acme` owning `TOKEN`, 2 `umbrella` owning `OTHER_TOKEN`) and
+/// integrations 10 (Server, acme), 11 (Cloud, acme), 12 (Server, acme, disabled),
+/// 20 (Server, umbrella).
+struct FakeStore;
+
+fn integration(id: i64, provider: Provider, enabled: bool) -> Integration {
+    Integration {
+        id: IntegrationId(id),
+        provider,
+        name: format!("jira {id}"),
+        base_url: BaseUrl::from_trusted("https://jira.example.com"),
+        verify_tls: true,
+        enabled,
+        credentials: Credentials::Pat {
+            token: Secret::new("pat"),
+        },
+    }
+}
+
+impl IntegrationStore for FakeStore {
+    async fn org_for_token_hash(&self, token_hash: &str) -> Result<Option<OrgId>, StoreError> {
+        Ok(if token_hash == hash_token(TOKEN) {
+            Some(OrgId(1))
+        } else if token_hash == hash_token(OTHER_TOKEN) {
+            Some(OrgId(2))
+        } else {
+            None
+        })
+    }
+
+    async fn find_org(&self, org: &OrgRef) -> Result<Option<Org>, StoreError> {
+        let orgs = [(1, "acme"), (2, "umbrella")];
+        Ok(orgs
+            .iter()
+            .find(|(id, slug)| match org {
+                OrgRef::Id(i) => i == id,
+                OrgRef::Slug(s) => s == slug,
+            })
+            .map(|(id, slug)| Org {
+                id: OrgId(*id),
+                slug: Slug::parse(slug).unwrap(),
+            }))
+    }
+
+    async fn linked_integration(
+        &self,
+        org: OrgId,
+        id: IntegrationId,
+    ) -> Result<Option<Integration>, StoreError> {
+        Ok(match (org.0, id.0) {
+            (1, 10) => Some(integration(10, Provider::JiraServer, true)),
+            (1, 11) => Some(integration(11, Provider::JiraCloud, true)),
+            (1, 12) => Some(integration(12, Provider::JiraServer, false)),
+            (2, 20) => Some(integration(20, Provider::JiraServer, true)),
+            _ => None,
+        })
+    }
+}
+
+/// An in-memory cache that ignores TTLs and counts nothing: behaviour, not interactions.
+#[derive(Default)]
+struct FakeCache(Mutex<HashMap<String, String>>);
+
+impl SearchCache for FakeCache {
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        Ok(self.0.lock().unwrap().get(key).cloned())
+    }
+    async fn set(&self, key: &str, value: &str, _ttl: Duration) -> Result<(), CacheError> {
+        self.0.lock().unwrap().insert(key.into(), value.into());
+        Ok(())
+    }
+}
+
+/// A Jira fake answering from a table of `path?query` → result, recording every call.
+#[derive(Default)]
+struct FakeJira {
+    answers: HashMap<String, Result<Value, JiraError>>,
+    calls: Mutex<Vec<String>>,
+}
+
+fn describe(r: &JiraRequest) -> String {
+    let q: Vec<String> = r.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{}?{}", r.path(), q.join("&"))
+}
+
+impl FakeJira {
+    fn answer(mut self, call: &str, result: Result<Value, JiraError>) -> Self {
+        self.answers.insert(call.to_owned(), result);
+        self
+    }
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl JiraApi for FakeJira {
+    async fn get_json(&self, _i: &Integration, r: &JiraRequest) -> Result<Value, JiraError> {
+        let call = describe(r);
+        self.calls.lock().unwrap().push(call.clone());
+        self.answers
+            .get(&call)
+            .cloned()
+            .unwrap_or_else(|| panic!("unexpected Jira call {call}"))
+    }
+}
+
+fn request(integration_id: i64, field: Option<&str>, query: Option<&str>) -> SearchRequest {
+    SearchRequest {
+        token: Some(TOKEN.into()),
+        org: "acme".into(),
+        integration_id,
+        field: field.map(Into::into),
+        query: query.map(Into::into),
+        project: None,
+    }
+}
+
+fn service<J: JiraApi>(jira: J) -> SearchService<J, FakeStore, FakeCache> {
+    SearchService::new(
+        jira,
+        FakeStore,
+        FakeCache::default(),
+        SearchSettings::default(),
+    )
+}
+
+fn not_found() -> JiraError {
+    JiraError::Status {
+        status: 404,
+        error_messages: vec!["No project could be found with key '99'.".into()],
+        errors: vec![],
+    }
+}
+
+fn kind(e: &SearchError) -> String {
+    match e {
+        SearchError::Jira { message, .. } => format!("Jira: {message}"),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn checks_run_in_the_spec_order() {
+    // Each case breaks one check and every later one, so only the first can answer.
+    let svc = service(FakeJira::default());
+    let cases: Vec<(SearchRequest, Provider, &str)> = vec![
+        (
+            SearchRequest {
+                token: None,
+                field: None,
+                ..request(10, None, None)
+            },
+            Provider::JiraServer,
+            "Unauthenticated",
+        ),
+        (
+            SearchRequest {
+                token: Some("jst_unknown".into()),
+                ..request(10, None, None)
+            },
+            Provider::JiraServer,
+            "Unauthenticated",
+        ),
+        (
+            SearchRequest {
+                org: "nope".into(),
+                ..request(99, None, None)
+            },
+            Provider::JiraServer,
+            "OrgNotFound",
+        ),
+        (
+            // The org exists, but the token is another org's.
+            SearchRequest {
+                org: "umbrella".into(),
+                ..request(20, None, None)
+            },
+            Provider::JiraServer,
+            "OrgNotFound",
+        ),
+        (
+            SearchRequest {
+                org: "1".into(),
+                ..request(99, None, None)
+            },
+            Provider::JiraServer,
+            "IntegrationNotFound",
+        ),
+        // Linked, but of the other provider.
+        (
+            request(11, None, None),
+            Provider::JiraServer,
+            "IntegrationNotFound",
+        ),
+        (
+            request(10, None, None),
+            Provider::JiraCloud,
+            "IntegrationNotFound",
+        ),
+        // Disabled.
+        (
+            request(12, Some("assignee"), Some("bob")),
+            Provider::JiraServer,
+            "IntegrationNotFound",
+        ),
+        // Another org's integration.
+        (
+            request(20, Some("assignee"), Some("bob")),
+            Provider::JiraServer,
+            "IntegrationNotFound",
+        ),
+        (
+            request(10, None, None),
+            Provider::JiraServer,
+            "FieldRequired",
+        ),
+        (
+            request(10, Some("assignee"), None),
+            Provider::JiraServer,
+            "QueryRequired",
+        ),
+        (
+            request(10, Some("assignee"), Some("")),
+            Provider::JiraServer,
+            "QueryRequired",
+        ),
+        // An empty field is present: the query check comes next, then the branch.
+        (
+            request(10, Some(""), None),
+            Provider::JiraServer,
+            "QueryRequired",
+        ),
+        (
+            request(10, Some(""), Some("x")),
+            Provider::JiraServer,
+            "UnsupportedField(\"\")",
+        ),
+        (
+            request(10, Some("sprint"), Some("x")),
+            Provider::JiraServer,
+            "UnsupportedField(\"sprint\")",
+        ),
+    ];
+    for (req, provider, want) in cases {
+        let err = svc.search(provider, &req).await.unwrap_err();
+        assert_eq!(kind(&err), want, "{req:?} on {provider:?}");
+    }
+}
+
+#[tokio::test]
+async fn org_by_numeric_id_and_whitespace_query_are_accepted() {
+    let jira = FakeJira::default().answer("/rest/api/2/user/search?username= ", Ok(json!([])));
+    let svc = service(jira);
+    let req = SearchRequest {
+        org: "1".into(),
+        ..request(10, Some("reporter"), Some(" "))
+    };
+    assert_eq!(
+        svc.search(Provider::JiraServer, &req).await.unwrap(),
+        vec![]
+    );
+}
+
+#[tokio::test]
+async fn server_without_project_uses_the_instance_search_with_username() {
+    let jira = FakeJira::default().answer(
+        "/rest/api/2/user/search?username=bo",
+        Ok(json!([{"name":"bob","displayName":"Bobby","emailAddress":"bob@example.org"},{"displayName":"no id"}])),
+    );
+    let svc = service(jira);
+    let got = svc
+        .search(
+            Provider::JiraServer,
+            &request(10, Some("assignee"), Some("bo")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![Choice {
+            value: json!("bob"),
+            label: "Bobby - bob@example.org (bob)".into()
+        }]
+    );
+}
+
+#[tokio::test]
+async fn cloud_without_project_uses_find_users_with_query() {
+    let jira = FakeJira::default().answer(
+        "/rest/api/3/user/search?query=mi",
+        Ok(json!([{"accountId":"5b10","displayName":"Mia Krystof","emailAddress":"mia@example.com"}])),
+    );
+    let svc = service(jira);
+    let got = svc
+        .search(
+            Provider::JiraCloud,
+            &request(11, Some("reporter"), Some("mi")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![Choice {
+            value: json!("5b10"),
+            label: "Mia Krystof - mia@example.com".into()
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_project_id_is_resolved_to_its_key_then_the_assignable_search_runs() {
+    for (provider, id, text_param) in [
+        (Provider::JiraServer, 10, "username"),
+        (Provider::JiraCloud, 11, "query"),
+    ] {
+        let jira = FakeJira::default()
+            .answer(
+                "/rest/api/2/project/10000?",
+                Ok(json!({"id":"10000","key":"HSP","name":"x"})),
+            )
+            .answer(
+                &format!("/rest/api/2/user/assignable/search?project=HSP&{text_param}=bo"),
+                Ok(json!([])),
+            );
+        let svc = service(jira);
+        let req = SearchRequest {
+            project: Some("10000".into()),
+            ..request(id, Some("assignee"), Some("bo"))
+        };
+        assert_eq!(svc.search(provider, &req).await.unwrap(), vec![]);
+        // Exactly one lookup and one search; the same search again reaches Jira no more.
+        assert_eq!(svc.jira.calls().len(), 2);
+        svc.search(provider, &req).await.unwrap();
+        assert_eq!(svc.jira.calls().len(), 2, "{:?}", svc.jira.calls());
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_project_id_gives_no_key_and_the_search_still_goes_out() {
+    let jira = FakeJira::default()
+        .answer("/rest/api/2/project/99?", Err(not_found()))
+        .answer(
+            "/rest/api/2/user/search?username=bo",
+            Ok(json!([{"name":"bob"}])),
+        )
+        .answer("/rest/api/2/user/search?username=bob", Ok(json!([])));
+    let svc = service(jira);
+    let req = SearchRequest {
+        project: Some("99".into()),
+        ..request(10, Some("assignee"), Some("bo"))
+    };
+    let got = svc.search(Provider::JiraServer, &req).await.unwrap();
+    assert_eq!(
+        got,
+        vec![Choice {
+            value: json!("bob"),
+            label: "bob (bob)".into()
+        }]
+    );
+    // The unknown id is remembered too: a different query asks no project lookup.
+    let req2 = SearchRequest {
+        query: Some("bob".into()),
+        ..req.clone()
+    };
+    let jira_calls_before = svc.jira.calls().len();
+    svc.search(Provider::JiraServer, &req2).await.unwrap();
+    let calls = svc.jira.calls();
+    assert_eq!(
+        calls[jira_calls_before..],
+        ["/rest/api/2/user/search?username=bob".to_string()]
+    );
+}
+
+#[tokio::test]
+async fn a_project_that_is_not_digits_is_unknown_without_asking_and_never_changes_the_path() {
+    for project in ["../../myself", "HSP", "10000?x=1", "1/2", ""] {
+        let jira = FakeJira::default().answer("/rest/api/2/user/search?username=bo", Ok(json!([])));
+        let svc = service(jira);
+        let req = SearchRequest {
+            project: Some(project.into()),
+            ..request(10, Some("assignee"), Some("bo"))
+        };
+        svc.search(Provider::JiraServer, &req).await.unwrap();
+        assert_eq!(
+            svc.jira.calls(),
+            vec!["/rest/api/2/user/search?username=bo".to_string()],
+            "{project}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_jira_failure_is_the_users_message() {
+    let failures = [
+        (
+            "/rest/api/2/project/1?",
+            Err(JiraError::Status {
+                status: 401,
+                error_messages: vec![],
+                errors: vec![],
+            }),
+        ),
+        ("/rest/api/2/project/1?", Err(JiraError::Timeout)),
+        ("/rest/api/2/project/1?", Ok(json!({"id":"1"}))),
+        (
+            "/rest/api/2/user/search?username=bo",
+            Err(JiraError::Status {
+                status: 429,
+                error_messages: vec![],
+                errors: vec![],
+            }),
+        ),
+        (
+            "/rest/api/2/user/search?username=bo",
+            Err(JiraError::InvalidBody("not json".into())),
+        ),
+        (
+            "/rest/api/2/user/search?username=bo",
+            Err(JiraError::Unreachable {
+                host: "jira".into(),
+                detail: "refused".into(),
+            }),
+        ),
+        (
+            "/rest/api/2/user/search?username=bo",
+            Ok(json!({"not":"an array"})),
+        ),
+    ];
+    for (call, result) in failures {
+        let jira = FakeJira::default()
+            .answer("/rest/api/2/project/1?", Err(not_found()))
+            .answer(call, result.clone());
+        let svc = service(jira);
+        let req = SearchRequest {
+            project: Some("1".into()),
+            ..request(10, Some("assignee"), Some("bo"))
+        };
+        let err = svc.search(Provider::JiraServer, &req).await.unwrap_err();
+        assert_eq!(
+            kind(&err),
+            "Jira: Unable to fetch users from Jira",
+            "{call} {result:?}"
+        );
+        // Errors are never cached: the next identical search asks Jira again.
+        let n = svc.jira.calls().len();
+        let _ = svc.search(Provider::JiraServer, &req).await;
+        assert!(svc.jira.calls().len() > n, "an error was cached for {call}");
+    }
+}
+
+#[tokio::test]
+async fn a_cache_hit_makes_no_jira_call() {
+    let mut jira = MockJiraApi::new();
+    jira.expect_get_json().never();
+    let mut cache = MockSearchCache::new();
+    let cached = serde_json::to_string(&vec![Choice {
+        value: json!("bob"),
+        label: "cached".into(),
+    }])
+    .unwrap();
+    cache
+        .expect_get()
+        .with(always())
+        .times(1)
+        .returning(move |_| {
+            let v = cached.clone();
+            Box::pin(async move { Ok(Some(v)) })
+        });
+    cache.expect_set().never();
+    let svc = SearchService::new(jira, FakeStore, cache, SearchSettings::default());
+    let got = svc
+        .search(
+            Provider::JiraServer,
+            &request(10, Some("assignee"), Some("bo")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(got[0].label, "cached");
+}
+
+#[tokio::test]
+async fn a_failing_cache_is_a_miss_and_the_answer_still_comes_from_jira() {
+    let mut jira = MockJiraApi::new();
+    jira.expect_get_json()
+        .times(1)
+        .returning(|_, _| Box::pin(async { Ok(json!([{"name":"bob"}])) }));
+    let mut cache = MockSearchCache::new();
+    cache
+        .expect_get()
+        .returning(|_| Box::pin(async { Err(CacheError("down".into())) }));
+    cache
+        .expect_set()
+        .times(1)
+        .returning(|_, _, _| Box::pin(async { Err(CacheError("down".into())) }));
+    let svc = SearchService::new(jira, FakeStore, cache, SearchSettings::default());
+    let got = svc
+        .search(
+            Provider::JiraServer,
+            &request(10, Some("assignee"), Some("bo")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        vec![Choice {
+            value: json!("bob"),
+            label: "bob (bob)".into()
+        }]
+    );
+}
+
+#[tokio::test]
+async fn cache_writes_use_the_configured_ttl_and_integration_scoped_keys() {
+    let mut jira = MockJiraApi::new();
+    jira.expect_get_json()
+        .returning(|_, _| Box::pin(async { Ok(json!([])) }));
+    let mut cache = MockSearchCache::new();
+    cache
+        .expect_get()
+        .returning(|_| Box::pin(async { Ok(None) }));
+    cache
+        .expect_set()
+        .withf(|key, value, ttl| {
+            key.starts_with("jira-search:v1:10:users:")
+                && value == "[]"
+                && *ttl == Duration::from_secs(7)
+        })
+        .times(1)
+        .returning(|_, _, _| Box::pin(async { Ok(()) }));
+    let svc = SearchService::new(
+        jira,
+        FakeStore,
+        cache,
+        SearchSettings {
+            cache_ttl: Duration::from_secs(7),
+        },
+    );
+    svc.search(
+        Provider::JiraServer,
+        &request(10, Some("assignee"), Some("bo")),
+    )
+    .await
+    .unwrap();
+}
+
+#[test]
+fn user_search_requests_per_provider() {
+    let d = |p, k: Option<&str>| describe(&user_search_request(p, k, "a b&c"));
+    assert_eq!(
+        d(Provider::JiraServer, Some("HSP")),
+        "/rest/api/2/user/assignable/search?project=HSP&username=a b&c"
+    );
+    assert_eq!(
+        d(Provider::JiraCloud, Some("HSP")),
+        "/rest/api/2/user/assignable/search?project=HSP&query=a b&c"
+    );
+    assert_eq!(
+        d(Provider::JiraServer, None),
+        "/rest/api/2/user/search?username=a b&c"
+    );
+    assert_eq!(
+        d(Provider::JiraCloud, None),
+        "/rest/api/3/user/search?query=a b&c"
+    );
+}
