@@ -1,0 +1,34 @@
+# jira-search: the two commands a new user runs are `make demo` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: all build release demo test lint fmt check bench clean
+
+all: build
+
+build:
+	$(CARGO) build --workspace
+
+release:
+	$(CARGO) build --release --locked -p app -p jira-sim
+
+## Build, start jira-sim (Server and Cloud) and the service, seed an org, integrations and a
+## token, print working curl lines; Ctrl-C stops everything.
+demo: release
+	@scripts/demo.sh
+
+## Every check and every test, on a fresh machine: starts (and if needed installs) its own
+## redis-server when none answers.
+test:
+	@scripts/test.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
+	rm -rf .demo

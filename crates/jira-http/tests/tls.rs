@@ -1,0 +1,107 @@
+//! TLS for real: a self-signed HTTPS server on 127.0.0.1:0. Verification refuses it; an
+//! integration added with `--no-verify-tls` reaches it, over HTTP/2 when ALPN offers it.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use domain::{
+    BaseUrl, Credentials, Integration, IntegrationId, JiraApi, JiraError, JiraRequest, Provider,
+    Secret,
+};
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use jira_http::{HyperJira, JiraHttpConfig};
+use tokio::net::TcpListener;
+use tokio_rustls::rustls;
+
+/// Serves `{"version": "<HTTP version>", "path": "<path>"}` over TLS with a self-signed
+/// certificate for `localhost` and 127.0.0.1.
+async fn tls_server() -> std::net::SocketAddr {
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let cert_der = cert.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert_der], key)
+    .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let svc = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+                    let body = serde_json::json!({"version": format!("{:?}", req.version()), "path": req.uri().path()});
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(
+                        body.to_string(),
+                    ))))
+                });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), svc)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+fn integration(addr: std::net::SocketAddr, verify_tls: bool) -> Integration {
+    Integration {
+        id: IntegrationId(1),
+        provider: Provider::JiraServer,
+        name: "tls".into(),
+        base_url: BaseUrl::parse(&format!("https://localhost:{}/jira", addr.port()), false)
+            .unwrap(),
+        verify_tls,
+        enabled: true,
+        credentials: Credentials::Pat {
+            token: Secret::new("t"),
+        },
+    }
+}
+
+#[tokio::test]
+async fn self_signed_is_refused_when_verifying_and_reached_when_not() {
+    let addr = tls_server().await;
+    let jira = HyperJira::new(JiraHttpConfig {
+        timeout: Duration::from_secs(5),
+        ..JiraHttpConfig::default()
+    })
+    .unwrap();
+    let req = JiraRequest::get("rest/api/2/myself");
+
+    let err = jira
+        .get_json(&integration(addr, true), &req)
+        .await
+        .unwrap_err();
+    match &err {
+        JiraError::Unreachable { host, detail } => {
+            assert_eq!(host, "localhost");
+            assert!(detail.to_lowercase().contains("certificate"), "{detail}");
+        }
+        other => panic!("expected a refused certificate, got {other:?}"),
+    }
+
+    let body = jira
+        .get_json(&integration(addr, false), &req)
+        .await
+        .unwrap();
+    assert_eq!(body["path"], "/jira/rest/api/2/myself");
+    assert_eq!(body["version"], "HTTP/2.0", "ALPN should pick HTTP/2");
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `make demo`: the service with its embedded defaults (SQLite file, in-process cache) against
+# two bundled Jira simulators (Server and Cloud), an org, both integrations and a caller
+# token, then working curl lines. Everything stops on Ctrl-C (by PID).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=target/release
+DEMO_DIR=.demo
+PORT=${DEMO_PORT:-8080}
+SERVER_PAT=demo-server-pat
+CLOUD_EMAIL=demo@example.com
+CLOUD_TOKEN=demo-cloud-api-token
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'echo; echo "demo: stopping"; exit 0' INT TERM
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if port_in_use "$PORT"; then
+  echo "demo: port $PORT is taken; run with DEMO_PORT=<free port> make demo" >&2
+  exit 1
+fi
+
+rm -rf "$DEMO_DIR" && mkdir -p "$DEMO_DIR"
+
+start_sim() { # flavor out-file extra-args...
+  local flavor=$1 out=$2; shift 2
+  "$BIN/jira-sim" --flavor "$flavor" --users 200 --projects 20 "$@" >"$out" 2>"$out.log" &
+  pids+=($!)
+  for _ in $(seq 1 100); do [[ -s "$out" ]] && break; sleep 0.05; done
+  head -n 1 "$out"
+}
+SIM_SERVER=$(start_sim server "$DEMO_DIR/sim-server.url" --accept-token "$SERVER_PAT")
+SIM_CLOUD=$(start_sim cloud "$DEMO_DIR/sim-cloud.url" --accept-basic "$CLOUD_EMAIL:$CLOUD_TOKEN")
+[[ -n "$SIM_SERVER" && -n "$SIM_CLOUD" ]] || { echo "demo: jira-sim did not start" >&2; exit 1; }
+
+export DATABASE_URL="sqlite://$DEMO_DIR/jira-search.db"
+unset REDIS_URL
+JS="$BIN/jira-search"
+"$JS" org add demo >/dev/null
+SERVER_ID=$(printf '%s\n' "$SERVER_PAT" | "$JS" integration add --org demo --provider jira_server \
+  --base-url "$SIM_SERVER" --auth pat --allow-http --name "Demo Jira Server")
+CLOUD_ID=$(printf '%s\n' "$CLOUD_TOKEN" | "$JS" integration add --org demo --provider jira \
+  --base-url "$SIM_CLOUD" --auth basic --user "$CLOUD_EMAIL" --allow-http --name "Demo Jira Cloud")
+TOKEN=$("$JS" token add --org demo)
+
+LISTEN_ADDR="127.0.0.1:$PORT" "$JS" serve 2>"$DEMO_DIR/jira-search.log" &
+pids+=($!)
+for _ in $(seq 1 100); do port_in_use "$PORT" && break; sleep 0.05; done
+port_in_use "$PORT" || { cat "$DEMO_DIR/jira-search.log"; echo "demo: jira-search did not start" >&2; exit 1; }
+
+# Something the simulators will match: the first three letters of a user's display name,
+# and a project id of the Server simulator.
+data=$(exec 3<>"/dev/tcp/127.0.0.1/${SIM_SERVER##*:}"; printf 'GET /_sim/data HTTP/1.0\r\nHost: x\r\n\r\n' >&3; cat <&3)
+QUERY=$(grep -o '"display_name":"[^"]*"' <<<"$data" | head -n 1 | cut -d'"' -f4 | cut -c1-3)
+PROJECT=$(sed -e 's/.*"projects":\[//' <<<"$data" | grep -o '"id":"[0-9]*"' | head -n 1 | cut -d'"' -f4)
+
+BASE="http://127.0.0.1:$PORT"
+cat <<MSG
+
+jira-search is running at $BASE (SQLite file $DEMO_DIR/jira-search.db, in-process cache)
+  Jira Server simulator: $SIM_SERVER  (integration $SERVER_ID, personal access token)
+  Jira Cloud simulator:  $SIM_CLOUD  (integration $CLOUD_ID, email + API token)
+  caller token for org "demo": $TOKEN
+
+Try these (assignee search on Server, with and without a project; reporter search on Cloud):
+
+  curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/extensions/jira-server/search/demo/$SERVER_ID/?field=assignee&query=$QUERY'
+  curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/extensions/jira-server/search/demo/$SERVER_ID/?field=assignee&query=$QUERY&project=$PROJECT'
+  curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/extensions/jira/search/demo/$CLOUD_ID/?field=reporter&query=$QUERY'
+  curl -s '$BASE/healthz'
+  curl -s '$BASE/metrics'
+
+Logs: $DEMO_DIR/jira-search.log. Press Ctrl-C to stop.
+MSG
+if command -v curl >/dev/null; then
+  echo
+  echo "First answer (Server):"
+  curl -s -H "Authorization: Bearer $TOKEN" "$BASE/extensions/jira-server/search/demo/$SERVER_ID/?field=assignee&query=$QUERY"
+  echo
+fi
+wait "${pids[@]}"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `make test`: lint, then every test of the workspace against a real Redis.
+# Uses $REDIS_URL when it answers, else 127.0.0.1:6379 when that answers, else starts a
+# redis-server of its own on a free port (installing it with apt-get when absent) and stops
+# it by its PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+redis_answers() { # host port
+  local reply=""
+  if exec 3<>"/dev/tcp/$1/$2" 2>/dev/null; then
+    printf 'PING\r\n' >&3
+    IFS= read -r -t 2 reply <&3 || true
+    exec 3>&- 3<&-
+  fi
+  [[ "$reply" == +PONG* ]]
+}
+
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$(( 20000 + RANDOM % 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  echo "no free port found" >&2; return 1
+}
+
+redis_pid=""
+redis_dir=""
+cleanup() {
+  if [[ -n "$redis_pid" ]]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
+  if [[ -n "$redis_dir" ]]; then rm -rf "$redis_dir"; fi
+}
+trap cleanup EXIT
+
+url_host_port() { # redis://[user:pass@]host:port[/db] -> "host port"
+  local rest=${1#*://}; rest=${rest##*@}; rest=${rest%%/*}
+  echo "${rest%%:*} ${rest##*:}"
+}
+
+if [[ -n "${REDIS_URL:-}" ]] && redis_answers $(url_host_port "$REDIS_URL"); then
+  echo "test: using Redis at REDIS_URL"
+elif redis_answers 127.0.0.1 6379; then
+  export REDIS_URL="redis://127.0.0.1:6379"
+  echo "test: using the Redis answering at 127.0.0.1:6379"
+else
+  if ! command -v redis-server >/dev/null; then
+    echo "test: no redis-server; installing it with apt-get"
+    sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq redis-server >/dev/null
+  fi
+  port=$(free_port)
+  redis_dir=$(mktemp -d)
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$redis_dir" \
+    --daemonize no >"$redis_dir/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 100); do redis_answers 127.0.0.1 "$port" && break; sleep 0.1; done
+  redis_answers 127.0.0.1 "$port" || { cat "$redis_dir/redis.log"; echo "test: redis-server did not start" >&2; exit 1; }
+  export REDIS_URL="redis://127.0.0.1:$port"
+  echo "test: started redis-server (pid $redis_pid) on port $port"
+fi
+
+echo "test: formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "test: the workspace's tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+  cargo test --workspace --locked --doc
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
