@@ -18,6 +18,8 @@ pub use redis_cache::{RedisCache, RedisTimeouts};
 pub use stats::CacheStats;
 
 /// The cache adapter chosen by configuration: Redis when `REDIS_URL` is set, else in-process.
+// One instance per process: the size difference of the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum AnyCache {
     /// The shared cache.
