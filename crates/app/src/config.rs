@@ -1,0 +1,184 @@
+//! Command line and configuration (contract.md): every setting is a flag of `serve` and an
+//! environment variable; the flag wins.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Which Jira users, issues or field values match what I typed?
+#[derive(Debug, Parser)]
+#[command(name = "jira-search", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The SQLite database (created and migrated on first use).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://jira-search.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server until SIGINT/SIGTERM, then drain in-flight requests.
+    Serve(ServeArgs),
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage Jira integrations.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+    /// Manage API tokens of callers.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Settings of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where to listen.
+    #[arg(long = "listen", env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen_addr: SocketAddr,
+
+    /// Redis URL of the shared cache; unset means an in-process cache.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key, to share one Redis between deployments.
+    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "")]
+    pub redis_key_prefix: String,
+
+    /// Lifetime of cached Jira answers, in seconds.
+    #[arg(long, env = "CACHE_TTL_SECONDS", default_value_t = 240, value_parser = clap::value_parser!(u64).range(1..))]
+    pub cache_ttl_seconds: u64,
+
+    /// Most entries the in-process cache holds.
+    #[arg(long, env = "CACHE_MAX_ENTRIES", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub cache_max_entries: u64,
+
+    /// Overall deadline of one call to Jira, in seconds.
+    #[arg(long, env = "JIRA_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub jira_timeout_seconds: u64,
+
+    /// How long SIGTERM waits for in-flight requests, in seconds.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    pub shutdown_grace_seconds: u64,
+
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// `org` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization; prints its numeric id.
+    Add {
+        /// `[a-z0-9][a-z0-9-]{0,49}`.
+        slug: String,
+    },
+    /// List organizations, one per line: id and slug.
+    List,
+}
+
+/// `integration` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Register a Jira instance and link it to an org; prints its numeric id. The secret
+    /// (token, password, API token) is read from standard input.
+    Add(IntegrationAddArgs),
+    /// List integrations (never a secret).
+    List {
+        /// Only those linked to this org (slug or id).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Remove an integration and its links.
+    Remove {
+        /// The integration id.
+        id: i64,
+    },
+}
+
+/// Arguments of `integration add`.
+#[derive(Debug, Args)]
+pub struct IntegrationAddArgs {
+    /// The org (slug or id) to link the integration to.
+    #[arg(long)]
+    pub org: String,
+    /// `jira_server` (Server / Data Center) or `jira` (Cloud).
+    #[arg(long)]
+    pub provider: String,
+    /// Jira's base URL, e.g. `https://jira.example.com/jira`.
+    #[arg(long)]
+    pub base_url: String,
+    /// A human name (defaults to the host).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// `pat`, `basic` (built today); `oauth1`, `oauth2`, `connect-jwt` (coming).
+    #[arg(long)]
+    pub auth: String,
+    /// The user (Server) or account email (Cloud) for `basic`.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// OAuth 1.0a consumer key (`oauth1`).
+    #[arg(long)]
+    pub consumer_key: Option<String>,
+    /// PEM file of the OAuth 1.0a private key (`oauth1`).
+    #[arg(long)]
+    pub private_key_file: Option<PathBuf>,
+    /// OAuth 2.0 client id (`oauth2`).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// OAuth 2.0 token URL (`oauth2`).
+    #[arg(long)]
+    pub token_url: Option<String>,
+    /// Accept a plain `http://` base URL (trusted local networks, tests).
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Do not verify Jira's TLS certificate (Jira Server only).
+    #[arg(long)]
+    pub no_verify_tls: bool,
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for callers of an org; prints it once (only a hash is stored).
+    Add {
+        /// The org (slug or id).
+        #[arg(long)]
+        org: String,
+    },
+    /// Revoke a token by its first characters (at least 8) or the whole token.
+    Revoke {
+        /// The token's prefix, e.g. `jst_1a2b3c4d`.
+        token_prefix: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

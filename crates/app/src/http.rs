@@ -1,0 +1,351 @@
+//! HTTP routing and the mapping of domain errors to statuses and bodies, in one place.
+//!
+//! The router is generic over the request body (it reads none), so tests can drive it with
+//! any body type.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use cache::AnyCache;
+use domain::{Provider, SearchError, SearchRequest, SearchService};
+use http_body_util::Full;
+use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use hyper::{Method, Request, Response, StatusCode};
+use jira_http::HyperJira;
+use serde_json::json;
+use store_sqlite::SqliteStore;
+
+use crate::metrics::Metrics;
+
+/// The search service as wired in production.
+pub type Search = SearchService<HyperJira, SqliteStore, AnyCache>;
+
+/// What every request handler shares.
+pub struct AppState {
+    /// The search use case with its adapters.
+    pub search: Arc<Search>,
+    /// Metrics registry.
+    pub metrics: Metrics,
+}
+
+/// A route, recognised from the path alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /healthz`.
+    Healthz,
+    /// `GET /readyz`.
+    Readyz,
+    /// `GET /metrics`.
+    Metrics,
+    /// `GET /extensions/{jira-server|jira}/search/{org}/{integration_id}/`.
+    Search {
+        /// From the route's first segment.
+        provider: Provider,
+        /// Slug or numeric id, as written.
+        org: String,
+        /// Digits.
+        integration_id: i64,
+    },
+    /// Anything else.
+    NotFound,
+}
+
+impl Route {
+    /// Parses a request path. `{integration_id}` must be digits; the trailing slash is
+    /// optional.
+    pub fn parse(path: &str) -> Self {
+        match path {
+            "/healthz" => return Self::Healthz,
+            "/readyz" => return Self::Readyz,
+            "/metrics" => return Self::Metrics,
+            _ => {}
+        }
+        let Some(rest) = path.strip_prefix("/extensions/") else {
+            return Self::NotFound;
+        };
+        let (provider, rest) = if let Some(r) = rest.strip_prefix("jira-server/search/") {
+            (Provider::JiraServer, r)
+        } else if let Some(r) = rest.strip_prefix("jira/search/") {
+            (Provider::JiraCloud, r)
+        } else {
+            return Self::NotFound;
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let mut parts = rest.split('/');
+        let (Some(org), Some(id), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Self::NotFound;
+        };
+        if org.is_empty() || id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Self::NotFound;
+        }
+        match id.parse() {
+            Ok(integration_id) => Self::Search {
+                provider,
+                org: org.to_owned(),
+                integration_id,
+            },
+            Err(_) => Self::NotFound,
+        }
+    }
+
+    /// The bounded name used in metrics and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Healthz => "healthz",
+            Self::Readyz => "readyz",
+            Self::Metrics => "metrics",
+            Self::Search {
+                provider: Provider::JiraServer,
+                ..
+            } => "search_server",
+            Self::Search {
+                provider: Provider::JiraCloud,
+                ..
+            } => "search_cloud",
+            Self::NotFound => "not_found",
+        }
+    }
+}
+
+/// Answers one request.
+pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let _in_flight = state.metrics.start();
+    let route = Route::parse(req.uri().path());
+    let response = if route == Route::NotFound {
+        json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not found"}))
+    } else if req.method() != Method::GET {
+        let mut r = json_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &json!({"detail": format!("Method \"{}\" not allowed.", req.method())}),
+        );
+        r.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET"));
+        r
+    } else {
+        match &route {
+            Route::Healthz => json_response(StatusCode::OK, &json!({"status": "ok"})),
+            Route::Readyz => readyz(&state).await,
+            Route::Metrics => metrics(&state),
+            Route::Search {
+                provider,
+                org,
+                integration_id,
+            } => {
+                let search = search_request(&req, org, *integration_id);
+                search_response(&state, *provider, &search).await
+            }
+            Route::NotFound => unreachable!("handled above"),
+        }
+    };
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .record(route.name(), response.status().as_u16(), elapsed);
+    tracing::info!(
+        method = %req.method(),
+        route = route.name(),
+        status = response.status().as_u16(),
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// The caller's request: bearer token, route parts, and the last value of each parameter.
+fn search_request<B>(req: &Request<B>, org: &str, integration_id: i64) -> SearchRequest {
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| rest.trim().to_owned())
+        })
+        .filter(|t| !t.is_empty());
+    let mut search = SearchRequest {
+        token,
+        org: org.to_owned(),
+        integration_id,
+        ..SearchRequest::default()
+    };
+    if let Some(q) = req.uri().query() {
+        for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
+            match k.as_ref() {
+                "field" => search.field = Some(v.into_owned()),
+                "query" => search.query = Some(v.into_owned()),
+                "project" => search.project = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+    }
+    search
+}
+
+async fn search_response(
+    state: &AppState,
+    provider: Provider,
+    req: &SearchRequest,
+) -> Response<Full<Bytes>> {
+    match state.search.search(provider, req).await {
+        Ok(choices) => json_response(StatusCode::OK, &choices),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// Every [`SearchError`] to its status and body (contract.md's table).
+pub fn error_response(e: &SearchError) -> Response<Full<Bytes>> {
+    let detail = |status| json_response(status, &json!({"detail": e.to_string()}));
+    match e {
+        SearchError::Unauthenticated => {
+            let mut r = detail(StatusCode::UNAUTHORIZED);
+            r.headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r
+        }
+        SearchError::OrgNotFound => detail(StatusCode::NOT_FOUND),
+        SearchError::IntegrationNotFound => empty_response(StatusCode::NOT_FOUND),
+        SearchError::FieldRequired
+        | SearchError::QueryRequired
+        | SearchError::UnsupportedField(_) => detail(StatusCode::BAD_REQUEST),
+        SearchError::Jira { source, .. } => {
+            tracing::warn!(error = %crate::error_chain(source), "jira call failed");
+            detail(StatusCode::BAD_REQUEST)
+        }
+        SearchError::Store(source) => {
+            tracing::error!(error = %crate::error_chain(source), "store failed");
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({"detail": "Service unavailable: the database did not answer"}),
+            )
+        }
+    }
+}
+
+async fn readyz(state: &AppState) -> Response<Full<Bytes>> {
+    let database = state.search.store().ping().await;
+    let cache = state.search.cache();
+    let cache_ok = cache.ping().await.is_ok();
+    let body = json!({
+        "status": if database.is_ok() { "ready" } else { "unready" },
+        "database": if database.is_ok() { "ok" } else { "error" },
+        "cache": {"kind": cache.kind(), "status": if cache_ok { "ok" } else { "down" }},
+    });
+    if let Err(e) = &database {
+        tracing::error!(error = %crate::error_chain(e), "readiness: database failed");
+    }
+    let status = if database.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    json_response(status, &body)
+}
+
+fn metrics(state: &AppState) -> Response<Full<Bytes>> {
+    match state.metrics.encode() {
+        Ok(text) => {
+            let mut r = Response::new(Full::new(Bytes::from(text)));
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+            );
+            r
+        }
+        Err(_) => json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"detail": "metrics could not be encoded"}),
+        ),
+    }
+}
+
+fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response<Full<Bytes>> {
+    // Serialising our own plain types cannot fail; fall back to an empty array if it did.
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"[]".to_vec());
+    let mut r = Response::new(Full::new(Bytes::from(bytes)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn empty_response(status: StatusCode) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = status;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        let search = |p, org: &str, id| Route::Search {
+            provider: p,
+            org: org.into(),
+            integration_id: id,
+        };
+        let cases = [
+            ("/healthz", Route::Healthz),
+            ("/readyz", Route::Readyz),
+            ("/metrics", Route::Metrics),
+            (
+                "/extensions/jira-server/search/acme/1/",
+                search(Provider::JiraServer, "acme", 1),
+            ),
+            (
+                "/extensions/jira-server/search/acme/1",
+                search(Provider::JiraServer, "acme", 1),
+            ),
+            (
+                "/extensions/jira/search/7/42/",
+                search(Provider::JiraCloud, "7", 42),
+            ),
+            ("/extensions/jira/search/acme/x/", Route::NotFound),
+            ("/extensions/jira/search/acme/-1/", Route::NotFound),
+            (
+                "/extensions/jira/search/acme/99999999999999999999/",
+                Route::NotFound,
+            ),
+            ("/extensions/jira/search/acme/", Route::NotFound),
+            ("/extensions/jira/search//1/", Route::NotFound),
+            ("/extensions/jira/search/acme/1/extra", Route::NotFound),
+            ("/extensions/jira/search/acme/1//", Route::NotFound),
+            ("/extensions/github/search/acme/1/", Route::NotFound),
+            ("/healthz/", Route::NotFound),
+            ("/", Route::NotFound),
+        ];
+        for (path, want) in cases {
+            assert_eq!(Route::parse(path), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn parameters_last_value_wins_and_bearer_is_read() {
+        let req = Request::builder()
+            .uri("/x?field=a&query=b+c&field=assignee&project=1&query=%20&other=z")
+            .header(AUTHORIZATION, "bearer jst_abc")
+            .body(())
+            .unwrap();
+        let s = search_request(&req, "acme", 3);
+        assert_eq!(s.field.as_deref(), Some("assignee"));
+        assert_eq!(s.query.as_deref(), Some(" "));
+        assert_eq!(s.project.as_deref(), Some("1"));
+        assert_eq!(s.token.as_deref(), Some("jst_abc"));
+        let req = Request::builder()
+            .uri("/x?field=")
+            .header(AUTHORIZATION, "Basic abc")
+            .body(())
+            .unwrap();
+        let s = search_request(&req, "acme", 3);
+        assert_eq!(s.field.as_deref(), Some(""));
+        assert_eq!(s.query, None);
+        assert_eq!(s.token, None);
+    }
+}

@@ -1,0 +1,131 @@
+//! `serve`: wiring the adapters into the search service, and the hyper server with a
+//! graceful drain on SIGINT/SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cache::{AnyCache, MemoryCache, RedisCache};
+use domain::{SearchService, SearchSettings};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use jira_http::{HyperJira, JiraHttpConfig};
+use tokio::net::TcpListener;
+
+use crate::config::ServeArgs;
+use crate::http::{handle, AppState};
+use crate::metrics::Metrics;
+use crate::{telemetry, CliError};
+
+/// Runs the server until a shutdown signal, then drains in-flight requests for at most
+/// `SHUTDOWN_GRACE_SECONDS`.
+pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> {
+    telemetry::init(args.log_format);
+    let state = Arc::new(build_state(database_url, &args).await?);
+    let listener = TcpListener::bind(args.listen_addr)
+        .await
+        .map_err(|e| CliError::Failure(format!("cannot listen on {}: {e}", args.listen_addr)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CliError::Failure(format!("cannot read the listening address: {e}")))?;
+    tracing::info!(
+        addr = %local,
+        cache = state.search.cache().kind(),
+        "listening on http://{local}"
+    );
+
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a little, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                let service = service_fn(move |req| {
+                    let state = state.clone();
+                    async move { Ok::<_, std::convert::Infallible>(handle(state, req).await) }
+                });
+                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let grace = Duration::from_secs(args.shutdown_grace_seconds);
+    tracing::info!(
+        grace_seconds = args.shutdown_grace_seconds,
+        "shutting down: draining in-flight requests"
+    );
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("drained; bye"),
+        () = tokio::time::sleep(grace) => tracing::warn!("grace period over; closing remaining connections"),
+    }
+    Ok(())
+}
+
+/// The composition root: every adapter built from the configuration.
+async fn build_state(database_url: &str, args: &ServeArgs) -> Result<AppState, CliError> {
+    let store = crate::admin::open_store(database_url).await?;
+    let jira = HyperJira::new(JiraHttpConfig {
+        timeout: Duration::from_secs(args.jira_timeout_seconds),
+        ..JiraHttpConfig::default()
+    })
+    .map_err(|e| CliError::Failure(e.to_string()))?;
+    let cache = match args.redis_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => AnyCache::Redis(
+            RedisCache::new(url, &args.redis_key_prefix)
+                .map_err(|e| CliError::Usage(format!("REDIS_URL: {e}")))?,
+        ),
+        None => AnyCache::Memory(MemoryCache::new(args.cache_max_entries)),
+    };
+    let settings = SearchSettings {
+        cache_ttl: Duration::from_secs(args.cache_ttl_seconds),
+    };
+    let search = Arc::new(SearchService::new(jira, store, cache, settings));
+    let stats_source = search.clone();
+    let metrics = Metrics::new(Arc::new(move || {
+        let cache = stats_source.cache();
+        let s = cache.stats();
+        (cache.kind(), s.hits, s.misses, s.errors)
+    }));
+    Ok(AppState { search, metrics })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,419 @@
+//! The CLI, black-box: exit codes, messages, nothing stored on bad input, no secret shown.
+
+mod common;
+
+use common::Db;
+
+fn code(out: &std::process::Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn orgs() {
+    let db = Db::new();
+    assert_eq!(db.ok(&["org", "add", "acme"], ""), "1");
+    assert_eq!(db.ok(&["org", "add", "umbrella-2"], ""), "2");
+    assert_eq!(db.ok(&["org", "list"], ""), "1\tacme\n2\tumbrella-2");
+    let dup = db.cli(&["org", "add", "acme"], "");
+    assert_eq!(code(&dup), 2, "{}", stderr(&dup));
+    assert!(stderr(&dup).contains("acme"), "{}", stderr(&dup));
+    for bad in ["Acme", "-x", "a_b", &"a".repeat(51)] {
+        let out = db.cli(&["org", "add", "--", bad], "");
+        assert_eq!(code(&out), 2, "{bad}");
+        assert!(
+            stderr(&out).contains("invalid org slug"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(db.ok(&["org", "list"], "").lines().count(), 2);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_works() {
+    let db = Db::new();
+    let out = db.cli(&["frobnicate"], "");
+    assert_eq!(code(&out), 2);
+    let out = db.cli(&["integration", "add", "--help"], "");
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--base-url"));
+    let out = db.cli(&["--help"], "");
+    assert_eq!(code(&out), 0);
+}
+
+const SECRET: &str = "very-s3cret-value";
+
+fn add(db: &Db, extra: &[&str], stdin: &str) -> std::process::Output {
+    let mut args = vec!["integration", "add", "--org", "acme"];
+    args.extend_from_slice(extra);
+    db.cli(&args, stdin)
+}
+
+#[test]
+fn integration_add_validates_everything_and_stores_nothing_on_error() {
+    let db = Db::new();
+    db.ok(&["org", "add", "acme"], "");
+    let s = format!("{SECRET}\n");
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec![
+                "--provider",
+                "gitlab",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "pat",
+            ],
+            &s,
+            "unknown provider",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "magic",
+            ],
+            &s,
+            "unknown auth method",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira",
+                "--base-url",
+                "https://x.atlassian.net",
+                "--auth",
+                "pat",
+            ],
+            &s,
+            "not available for --provider jira",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "oauth1",
+                "--consumer-key",
+                "k",
+                "--private-key-file",
+                "/x.pem",
+            ],
+            &s,
+            "not supported yet",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira",
+                "--base-url",
+                "https://x.atlassian.net",
+                "--auth",
+                "connect-jwt",
+            ],
+            &s,
+            "not supported yet",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "basic",
+            ],
+            &s,
+            "needs --user",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "pat",
+                "--user",
+                "x",
+            ],
+            &s,
+            "--user does not apply",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "pat",
+                "--client-id",
+                "x",
+            ],
+            &s,
+            "--client-id does not apply",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "http://j.example.com",
+                "--auth",
+                "pat",
+            ],
+            &s,
+            "--allow-http",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "j.example.com",
+                "--auth",
+                "pat",
+            ],
+            &s,
+            "invalid base URL",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://u:pw@j.example.com",
+                "--auth",
+                "pat",
+            ],
+            &s,
+            "credentials do not belong",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira",
+                "--base-url",
+                "https://x.atlassian.net",
+                "--auth",
+                "basic",
+                "--user",
+                "a@b.c",
+                "--no-verify-tls",
+            ],
+            &s,
+            "only for jira_server",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "pat",
+            ],
+            "",
+            "no secret on standard input",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "pat",
+            ],
+            "\n",
+            "no secret on standard input",
+        ),
+        (
+            vec![
+                "--provider",
+                "jira_server",
+                "--base-url",
+                "https://j.example.com",
+                "--auth",
+                "pat",
+                "--name",
+                " ",
+            ],
+            &s,
+            "--name must not be empty",
+        ),
+    ];
+    for (args, stdin, message) in cases {
+        let out = add(&db, &args, stdin);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(message),
+            "{args:?}: expected {message:?} in {err}"
+        );
+        assert!(!err.contains(SECRET) && !err.contains("pw@"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    }
+    // An unknown org: exit 2, and the secret was not even read.
+    let out = db.cli(
+        &[
+            "integration",
+            "add",
+            "--org",
+            "nobody",
+            "--provider",
+            "jira_server",
+            "--base-url",
+            "https://j.example.com",
+            "--auth",
+            "pat",
+        ],
+        &s,
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(
+        db.ok(&["integration", "list"], ""),
+        "",
+        "nothing was stored"
+    );
+}
+
+#[test]
+fn integrations_are_listed_without_secrets_and_removed() {
+    let db = Db::new();
+    db.ok(&["org", "add", "acme"], "");
+    db.ok(&["org", "add", "other"], "");
+    let id1 = db.ok(
+        &[
+            "integration",
+            "add",
+            "--org",
+            "acme",
+            "--provider",
+            "jira_server",
+            "--base-url",
+            "https://jira.example.com/jira/",
+            "--auth",
+            "basic",
+            "--user",
+            "svc",
+            "--no-verify-tls",
+        ],
+        &format!("{SECRET}\r\n"),
+    );
+    let id2 = db.ok(
+        &[
+            "integration",
+            "add",
+            "--org",
+            "other",
+            "--provider",
+            "jira",
+            "--base-url",
+            "https://acme.atlassian.net",
+            "--auth",
+            "basic",
+            "--user",
+            "bot@acme.com",
+            "--name",
+            "Cloud",
+        ],
+        &format!("{SECRET}\n"),
+    );
+    assert_eq!((id1.as_str(), id2.as_str()), ("1", "2"));
+    let all = db.ok(&["integration", "list"], "");
+    assert!(!all.contains(SECRET), "{all}");
+    assert!(
+        all.contains("https://jira.example.com/jira\t"),
+        "trailing slash removed: {all}"
+    );
+    assert!(
+        all.contains("jira.example.com\thttps"),
+        "name defaults to the host: {all}"
+    );
+    assert!(all.contains("tls=no-verify"), "{all}");
+    assert!(all.contains("user=svc"), "{all}");
+    let acme = db.ok(&["integration", "list", "--org", "acme"], "");
+    assert_eq!(acme.lines().count(), 1);
+    assert!(acme.starts_with("1\tjira_server\t"), "{acme}");
+    let out = db.cli(&["integration", "list", "--org", "ghost"], "");
+    assert_eq!(code(&out), 2);
+    db.ok(&["integration", "remove", "1"], "");
+    assert_eq!(db.ok(&["integration", "list"], "").lines().count(), 1);
+    let out = db.cli(&["integration", "remove", "1"], "");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn tokens_are_shown_once_and_revoked_by_prefix() {
+    let db = Db::new();
+    db.ok(&["org", "add", "acme"], "");
+    let t1 = db.ok(&["token", "add", "--org", "acme"], "");
+    let t2 = db.ok(&["token", "add", "--org", "1"], "");
+    assert!(t1.starts_with("jst_") && t1.len() == 68, "{t1}");
+    assert_ne!(t1, t2);
+    // Only a hash is stored: the token text is nowhere in the database file.
+    let raw = std::fs::read(db.path()).unwrap();
+    let wal = std::fs::read(db.dir.path().join("js.db-wal")).unwrap_or_default();
+    for bytes in [&raw, &wal] {
+        assert!(
+            !bytes.windows(t1.len()).any(|w| w == t1.as_bytes()),
+            "token stored in clear"
+        );
+    }
+    let short = db.cli(&["token", "revoke", "jst_"], "");
+    assert_eq!(code(&short), 2, "{}", stderr(&short));
+    let unknown = db.cli(&["token", "revoke", "jst_zzzzzzzz"], "");
+    assert_eq!(code(&unknown), 2, "{}", stderr(&unknown));
+    db.ok(&["token", "revoke", &t1[..12]], "");
+    db.ok(&["token", "revoke", &t2], "");
+    let again = db.cli(&["token", "revoke", &t2], "");
+    assert_eq!(code(&again), 2);
+    let out = db.cli(&["token", "add", "--org", "ghost"], "");
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_exit_1_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/missing/dir/js.db", dir.path().display());
+    let out = std::process::Command::new(common::BIN)
+        .args(["org", "list"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("cannot open the database"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_configuration_is_exit_2() {
+    let db = Db::new();
+    let out = std::process::Command::new(common::BIN)
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("JIRA_TIMEOUT_SECONDS", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("JIRA_TIMEOUT_SECONDS")
+            || stderr(&out).contains("jira-timeout-seconds"),
+        "{}",
+        stderr(&out)
+    );
+}

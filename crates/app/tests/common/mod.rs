@@ -1,0 +1,343 @@
+//! Black-box harness: the real `jira-search` binary on 127.0.0.1:0 with a real SQLite file,
+//! jira-sim in-process, and either cache adapter.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use jira_sim::{Flavor, SimConfig, SimHandle};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_jira-search");
+pub const SERVER_PAT: &str = "server-pat-s3cret";
+pub const CLOUD_EMAIL: &str = "bot@example.com";
+pub const CLOUD_TOKEN: &str = "cloud-api-t0ken";
+
+/// Which cache adapter the service runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheKind {
+    Memory,
+    Redis,
+}
+
+pub const CACHES: [CacheKind; 2] = [CacheKind::Memory, CacheKind::Redis];
+
+/// The Redis the tests use: `REDIS_URL` (set by `make test`) or the machine's default.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A unique key prefix, so tests sharing a Redis never read each other's entries.
+pub fn unique_prefix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("jira-search-test:{}:{nanos}:", std::process::id())
+}
+
+/// A temporary database and the CLI pointed at it.
+pub struct Db {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+}
+
+impl Db {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("js.db").display());
+        Self { dir, url }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("js.db")
+    }
+
+    /// Runs the CLI with `stdin` piped in.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("DATABASE_URL", &self.url)
+            .env_remove("REDIS_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs the CLI and returns its trimmed stdout, failing the test on a non-zero exit.
+    pub fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.cli(args, stdin);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+/// The running service.
+pub struct Service {
+    child: Child,
+    pub addr: SocketAddr,
+    pub stderr: Arc<Mutex<String>>,
+}
+
+impl Service {
+    /// Starts `jira-search serve` on 127.0.0.1:0 and waits for its "listening" line.
+    pub fn start(db: &Db, cache: CacheKind, extra_env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env("LISTEN_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .env_remove("LOG_FORMAT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        match cache {
+            CacheKind::Memory => {
+                cmd.env_remove("REDIS_URL");
+            }
+            CacheKind::Redis => {
+                cmd.env("REDIS_URL", redis_url())
+                    .env("REDIS_KEY_PREFIX", unique_prefix());
+            }
+        }
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if !sent {
+                    if let Some(i) = line.find("listening on http://") {
+                        let rest = &line[i + "listening on http://".len()..];
+                        let addr: String = rest
+                            .chars()
+                            .take_while(|c| !c.is_whitespace() && *c != '"')
+                            .collect();
+                        let _ = tx.send(addr);
+                        sent = true;
+                    }
+                }
+                log2.lock().unwrap().push_str(&line);
+                log2.lock().unwrap().push('\n');
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(a) => a.parse().unwrap(),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("jira-search did not start: {}", log.lock().unwrap());
+            }
+        };
+        Self {
+            child,
+            addr,
+            stderr: log,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn logs(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM (through `kill`, by PID) and waits for the exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "serve did not exit on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An answer as the caller sees it.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends one request with an optional bearer token.
+pub async fn request(method: &str, url: &str, token: Option<&str>) -> Answer {
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut req = hyper::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = client
+        .request(req.body(Empty::new()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub async fn get(url: &str, token: Option<&str>) -> Answer {
+    request("GET", url, token).await
+}
+
+/// Starts a simulator of each flavour accepting the harness's credentials.
+pub async fn sim(flavor: Flavor) -> SimHandle {
+    jira_sim::start(SimConfig {
+        flavor,
+        accept_tokens: vec![SERVER_PAT.into()],
+        accept_basic: vec![(CLOUD_EMAIL.into(), CLOUD_TOKEN.into())],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// A seeded world: org `acme` with a Server (PAT) and a Cloud (Basic) integration, org
+/// `umbrella` with its own Server integration, and a token for each org.
+pub struct World {
+    pub db: Db,
+    pub server_sim: SimHandle,
+    pub cloud_sim: SimHandle,
+    pub server_id: String,
+    pub cloud_id: String,
+    pub other_id: String,
+    pub token: String,
+    pub other_token: String,
+}
+
+impl World {
+    pub async fn new() -> Self {
+        let db = Db::new();
+        let server_sim = sim(Flavor::Server).await;
+        let cloud_sim = sim(Flavor::Cloud).await;
+        db.ok(&["org", "add", "acme"], "");
+        db.ok(&["org", "add", "umbrella"], "");
+        let server_id = db.ok(
+            &[
+                "integration",
+                "add",
+                "--org",
+                "acme",
+                "--provider",
+                "jira_server",
+                "--base-url",
+                &server_sim.base_url(),
+                "--auth",
+                "pat",
+                "--allow-http",
+            ],
+            &format!("{SERVER_PAT}\n"),
+        );
+        let cloud_id = db.ok(
+            &[
+                "integration",
+                "add",
+                "--org",
+                "acme",
+                "--provider",
+                "jira",
+                "--base-url",
+                &cloud_sim.base_url(),
+                "--auth",
+                "basic",
+                "--user",
+                CLOUD_EMAIL,
+                "--allow-http",
+            ],
+            &format!("{CLOUD_TOKEN}\n"),
+        );
+        let other_id = db.ok(
+            &[
+                "integration",
+                "add",
+                "--org",
+                "umbrella",
+                "--provider",
+                "jira_server",
+                "--base-url",
+                &server_sim.base_url(),
+                "--auth",
+                "pat",
+                "--allow-http",
+            ],
+            &format!("{SERVER_PAT}\n"),
+        );
+        let token = db.ok(&["token", "add", "--org", "acme"], "");
+        let other_token = db.ok(&["token", "add", "--org", "umbrella"], "");
+        Self {
+            db,
+            server_sim,
+            cloud_sim,
+            server_id,
+            cloud_id,
+            other_id,
+            token,
+            other_token,
+        }
+    }
+
+    pub fn db_path(&self) -> &Path {
+        self.db.dir.path()
+    }
+}
