@@ -101,7 +101,7 @@ pub enum OrgCommand {
 pub enum IntegrationCommand {
     /// Register a Jira instance and link it to an org; prints its numeric id. The secret
     /// (token, password, API token) is read from standard input.
-    Add(IntegrationAddArgs),
+    Add(Box<IntegrationAddArgs>),
     /// List integrations (never a secret).
     List {
         /// Only those linked to this org (slug or id).
