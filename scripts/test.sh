@@ -6,14 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-redis_answers() { # host port
-  local reply=""
-  if exec 3<>"/dev/tcp/$1/$2" 2>/dev/null; then
+redis_answers() { # host port: does a Redis answer PING there? (a subshell keeps fd 3 and stderr local)
+  (
+    exec 3<>"/dev/tcp/$1/$2" || exit 1
     printf 'PING\r\n' >&3
-    IFS= read -r -t 2 reply <&3 || true
-    exec 3>&- 3<&-
-  fi
-  [[ "$reply" == +PONG* ]]
+    IFS= read -r -t 2 reply <&3 || exit 1
+    [[ "$reply" == +PONG* ]]
+  ) 2>/dev/null
 }
 
 free_port() {
@@ -40,9 +39,9 @@ url_host_port() { # redis://[user:pass@]host:port[/db] -> "host port"
 
 if [[ -n "${REDIS_URL:-}" ]] && redis_answers $(url_host_port "$REDIS_URL"); then
   echo "test: using Redis at REDIS_URL"
-elif redis_answers 127.0.0.1 6379; then
-  export REDIS_URL="redis://127.0.0.1:6379"
-  echo "test: using the Redis answering at 127.0.0.1:6379"
+elif redis_answers 127.0.0.1 "${DEFAULT_REDIS_PORT:-6379}"; then
+  export REDIS_URL="redis://127.0.0.1:${DEFAULT_REDIS_PORT:-6379}"
+  echo "test: using the Redis answering at $REDIS_URL"
 else
   if ! command -v redis-server >/dev/null; then
     echo "test: no redis-server; installing it with apt-get"
