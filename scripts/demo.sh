@@ -54,11 +54,14 @@ pids+=($!)
 for _ in $(seq 1 100); do port_in_use "$PORT" && break; sleep 0.05; done
 port_in_use "$PORT" || { cat "$DEMO_DIR/jira-search.log"; echo "demo: jira-search did not start" >&2; exit 1; }
 
-# Something the simulators will match: the first three letters of a user's display name,
-# and a project id of the Server simulator.
+# Something the simulators will match: the first three letters of the display name of a user
+# assignable in every project, and a project id of the Server simulator.
 data=$(exec 3<>"/dev/tcp/127.0.0.1/${SIM_SERVER##*:}"; printf 'GET /_sim/data HTTP/1.0\r\nHost: x\r\n\r\n' >&3; cat <&3)
-QUERY=$(grep -o '"display_name":"[^"]*"' <<<"$data" | head -n 1 | cut -d'"' -f4 | cut -c1-3)
-PROJECT=$(sed -e 's/.*"projects":\[//' <<<"$data" | grep -o '"id":"[0-9]*"' | head -n 1 | cut -d'"' -f4)
+set +o pipefail # head closes the pipe early on purpose
+QUERY=$(grep -o '"display_name":"[^"]*","email":"[^"]*","key":"[^"]*","name":"[^"]*","projects":\[\]' <<<"$data" \
+  | head -n 1 | cut -d'"' -f4 | cut -c1-3)
+PROJECT=$(sed -e 's/.*"projects":\[{//' <<<"$data" | grep -o '"id":"[0-9]*"' | head -n 1 | cut -d'"' -f4)
+set -o pipefail
 
 BASE="http://127.0.0.1:$PORT"
 cat <<MSG
