@@ -208,9 +208,7 @@ pub fn error_response(e: &SearchError) -> Response<Full<Bytes>> {
         }
         SearchError::OrgNotFound => detail(StatusCode::NOT_FOUND),
         SearchError::IntegrationNotFound => empty_response(StatusCode::NOT_FOUND),
-        SearchError::FieldRequired
-        | SearchError::QueryRequired
-        | SearchError::UnsupportedField(_) => detail(StatusCode::BAD_REQUEST),
+        SearchError::FieldRequired | SearchError::QueryRequired => detail(StatusCode::BAD_REQUEST),
         SearchError::Jira { source, .. } => {
             tracing::warn!(error = %crate::error_chain(source), "jira call failed");
             detail(StatusCode::BAD_REQUEST)

@@ -8,6 +8,7 @@
 pub mod cache_key;
 pub mod model;
 pub mod ports;
+pub mod rules;
 pub mod search;
 pub mod secret;
 pub mod token;

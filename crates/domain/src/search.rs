@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::cache_key::cache_key;
 use crate::model::{Integration, OrgRef, Provider};
 use crate::ports::{IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache, StoreError};
+use crate::rules;
 use crate::token::hash_token;
 use crate::user_choice::build_user_choice;
 
@@ -56,9 +57,6 @@ pub enum SearchError {
     /// `query` is absent or empty.
     #[error("query is a required parameter")]
     QueryRequired,
-    /// A branch this build does not answer yet.
-    #[error("Search for field '{0}' is not supported yet")]
-    UnsupportedField(String),
     /// Jira failed; `message` is the branch's exact text for the caller, `source` the cause
     /// for the logs.
     #[error("{message}")]
@@ -91,6 +89,9 @@ impl Default for SearchSettings {
 
 /// The message of every user-search failure.
 pub const USERS_ERROR: &str = "Unable to fetch users from Jira";
+
+/// The message of every Cloud project-search failure.
+pub const PROJECTS_ERROR: &str = "Unable to fetch projects from Jira";
 
 /// The search service: checks in the order of spec/search-behaviour.md, then the branch.
 pub struct SearchService<J, S, C> {
@@ -143,7 +144,11 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
                 self.search_users(&integration, req.project.as_deref(), query)
                     .await
             }
-            other => Err(SearchError::UnsupportedField(other.to_owned())),
+            "externalIssue" | "parent" => self.search_issues(&integration, query).await,
+            "project" if integration.provider == Provider::JiraCloud => {
+                self.search_projects(&integration, query).await
+            }
+            other => self.autocomplete(&integration, other, query).await,
         }
     }
 
@@ -190,28 +195,125 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
                 .await
                 .map_err(users_error)?,
         };
-        let key_part = project_key.as_deref().unwrap_or("");
-        let cache_key = cache_key(integration.id, "users", &[key_part, query]);
-        if let Some(hit) = self.cached::<Vec<Choice>>(&cache_key).await {
-            return Ok(hit);
-        }
         let request = user_search_request(integration.provider, project_key.as_deref(), query);
-        let body = self
-            .jira
-            .get_json(integration, &request)
+        let id_field = integration.provider.user_id_field();
+        let key_part = project_key.as_deref().unwrap_or("");
+        self.cached_choices(
+            integration,
+            "users",
+            &[key_part, query],
+            &request,
+            None,
+            |u| build_user_choice(u, id_field),
+        )
+        .await
+        .map_err(users_error)
+    }
+
+    /// The `externalIssue` / `parent` branch: JQL search, never cached (issues change).
+    async fn search_issues(
+        &self,
+        integration: &Integration,
+        query: &str,
+    ) -> Result<Vec<Choice>, SearchError> {
+        let request = issue_search_request(integration.provider, query);
+        self.choices(integration, &request, Some("issues"), rules::issue_choice)
             .await
-            .map_err(users_error)?;
-        let users = body.as_array().ok_or_else(|| {
-            users_error(JiraError::InvalidBody(
-                "user search answer is not a JSON array".to_owned(),
+            .map_err(|source| SearchError::Jira {
+                message: rules::issue_error_message(integration.provider, &source),
+                source,
+            })
+    }
+
+    /// The `project` branch of Jira Cloud: `project/search`, cached.
+    async fn search_projects(
+        &self,
+        integration: &Integration,
+        query: &str,
+    ) -> Result<Vec<Choice>, SearchError> {
+        let request = JiraRequest::get("rest/api/2/project/search").param("query", query);
+        self.cached_choices(
+            integration,
+            "projects",
+            &[query],
+            &request,
+            Some("values"),
+            rules::project_choice,
+        )
+        .await
+        .map_err(|source| SearchError::Jira {
+            message: PROJECTS_ERROR.to_owned(),
+            source,
+        })
+    }
+
+    /// Any other field: JQL autocomplete suggestions, cached.
+    async fn autocomplete(
+        &self,
+        integration: &Integration,
+        field: &str,
+        query: &str,
+    ) -> Result<Vec<Choice>, SearchError> {
+        let name = rules::jql_field_name(field);
+        let request = JiraRequest::get("rest/api/2/jql/autocompletedata/suggestions")
+            .param("fieldName", name.as_str())
+            .param("fieldValue", query);
+        self.cached_choices(
+            integration,
+            "autocomplete",
+            &[&name, query],
+            &request,
+            Some("results"),
+            rules::suggestion_choice,
+        )
+        .await
+        .map_err(|source| SearchError::Jira {
+            message: format!("Unable to fetch autocomplete for {field} from Jira"),
+            source,
+        })
+    }
+
+    /// Asks Jira and maps the list found at `list_at` (the body itself when `None`) in
+    /// Jira's order, dropping the entries `map` skips.
+    async fn choices(
+        &self,
+        integration: &Integration,
+        request: &JiraRequest,
+        list_at: Option<&str>,
+        map: impl Fn(&Value) -> Option<Choice>,
+    ) -> Result<Vec<Choice>, JiraError> {
+        let body = self.jira.get_json(integration, request).await?;
+        let list = match list_at {
+            None => body.as_array(),
+            Some(field) => body.get(field).and_then(Value::as_array),
+        };
+        let list = list.ok_or_else(|| {
+            JiraError::InvalidBody(format!(
+                "the answer of {} has no list{}",
+                request.path(),
+                list_at.map(|f| format!(" at {f:?}")).unwrap_or_default()
             ))
         })?;
-        let id_field = integration.provider.user_id_field();
-        let choices: Vec<Choice> = users
-            .iter()
-            .filter_map(|u| build_user_choice(u, id_field))
-            .collect();
-        self.store_cached(&cache_key, &choices).await;
+        Ok(list.iter().filter_map(map).collect())
+    }
+
+    /// [`Self::choices`] behind the cache: a hit asks Jira nothing; an answer (even an
+    /// empty one) is stored for the TTL; an error is never stored.
+    async fn cached_choices(
+        &self,
+        integration: &Integration,
+        kind: &str,
+        parts: &[&str],
+        request: &JiraRequest,
+        list_at: Option<&str>,
+        map: impl Fn(&Value) -> Option<Choice>,
+    ) -> Result<Vec<Choice>, JiraError> {
+        let key = cache_key(integration.id, kind, parts);
+        if let Some(hit) = self.cached::<Vec<Choice>>(&key).await {
+            return Ok(hit);
+        }
+        let choices = self.choices(integration, request, list_at, map).await?;
+        self.store_cached(&key, &choices).await;
         Ok(choices)
     }
 
@@ -308,6 +410,18 @@ pub fn user_search_request(
         (None, Provider::JiraCloud) => {
             JiraRequest::get("rest/api/3/user/search").param(text_param, query)
         }
+    }
+}
+
+/// The issue search: Server's `/search`, Cloud's `/search/jql` (Atlassian retired `/search`
+/// on Cloud) asking for the summary only.
+pub fn issue_search_request(provider: Provider, query: &str) -> JiraRequest {
+    let jql = rules::issue_jql(query);
+    match provider {
+        Provider::JiraServer => JiraRequest::get("rest/api/2/search").param("jql", jql),
+        Provider::JiraCloud => JiraRequest::get("rest/api/2/search/jql")
+            .param("jql", jql)
+            .param("fields", "summary"),
     }
 }
 

@@ -6,7 +6,7 @@ use crate::search::Choice;
 
 /// Python's `str()` of a JSON value, since Sentry formats labels with Python: `null` prints
 /// as `None`, booleans as `True`/`False`, strings as themselves.
-fn py_str(v: &Value) -> String {
+pub(crate) fn py_str(v: &Value) -> String {
     match v {
         Value::Null => "None".to_owned(),
         Value::Bool(true) => "True".to_owned(),

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use jira_sim::{Flavor, SimConfig, SimHandle};
+use jira_sim::{Flavor, SimConfig, SimHandle, SimIssue, SimProject, SimSuggestion};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_jira-search");
 pub const SERVER_PAT: &str = "server-pat-s3cret";
@@ -241,12 +241,51 @@ pub async fn get(url: &str, token: Option<&str>) -> Answer {
     request("GET", url, token).await
 }
 
-/// Starts a simulator of each flavour accepting the harness's credentials.
+/// Starts a simulator of each flavour accepting the harness's credentials, holding Sentry's
+/// own fixtures: issue HSP-1 "this is a test issue summary" in project HSP (the only issues:
+/// generated projects get none), and suggestions for `cf[0123]` (Sprint 1) and `labels`.
 pub async fn sim(flavor: Flavor) -> SimHandle {
     jira_sim::start(SimConfig {
         flavor,
         accept_tokens: vec![SERVER_PAT.into()],
         accept_basic: vec![(CLOUD_EMAIL.into(), CLOUD_TOKEN.into())],
+        issues_per_project: 0,
+        extra_projects: vec![SimProject {
+            id: "10900".into(),
+            key: "HSP".into(),
+            name: "Helpdesk Service Project".into(),
+        }],
+        extra_issues: vec![
+            SimIssue {
+                id: "10901".into(),
+                key: "HSP-1".into(),
+                summary: "this is a test issue summary".into(),
+                project_key: "HSP".into(),
+            },
+            SimIssue {
+                id: "10902".into(),
+                key: "HSP-2".into(),
+                summary: r#"say "hi" to the C:\ drive"#.into(),
+                project_key: "HSP".into(),
+            },
+        ],
+        extra_suggestions: vec![
+            SimSuggestion {
+                field: "cf[0123]".into(),
+                value: "1".into(),
+                display_name: "Sprint 1 (1)".into(),
+            },
+            SimSuggestion {
+                field: "cf[0123]".into(),
+                value: "2".into(),
+                display_name: "Backlog".into(),
+            },
+            SimSuggestion {
+                field: "labels".into(),
+                value: "R&D".into(),
+                display_name: "R&D".into(),
+            },
+        ],
         ..SimConfig::default()
     })
     .await

@@ -246,16 +246,6 @@ async fn checks_run_in_the_spec_order() {
             Provider::JiraServer,
             "QueryRequired",
         ),
-        (
-            request(10, Some(""), Some("x")),
-            Provider::JiraServer,
-            "UnsupportedField(\"\")",
-        ),
-        (
-            request(10, Some("sprint"), Some("x")),
-            Provider::JiraServer,
-            "UnsupportedField(\"sprint\")",
-        ),
     ];
     for (req, provider, want) in cases {
         let err = svc.search(provider, &req).await.unwrap_err();
@@ -578,4 +568,227 @@ fn user_search_requests_per_provider() {
         d(Provider::JiraCloud, None),
         "/rest/api/3/user/search?query=a b&c"
     );
+}
+
+fn status(status: u16, messages: &[&str], errors: &[(&str, &str)]) -> JiraError {
+    JiraError::Status {
+        status,
+        error_messages: messages.iter().map(|s| s.to_string()).collect(),
+        errors: errors
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn an_empty_field_after_the_query_check_is_an_autocomplete_of_that_field() {
+    let jira = FakeJira::default().answer(
+        "/rest/api/2/jql/autocompletedata/suggestions?fieldName=&fieldValue=x",
+        Ok(json!({"results": []})),
+    );
+    let svc = service(jira);
+    let got = svc
+        .search(Provider::JiraServer, &request(10, Some(""), Some("x")))
+        .await
+        .unwrap();
+    assert_eq!(got, vec![]);
+}
+
+#[tokio::test]
+async fn issue_search_per_provider_is_never_cached() {
+    for (provider, id, call) in [
+        (
+            Provider::JiraServer,
+            10,
+            "/rest/api/2/search?jql=text ~ \"test\"",
+        ),
+        (
+            Provider::JiraCloud,
+            11,
+            "/rest/api/2/search/jql?jql=text ~ \"test\"&fields=summary",
+        ),
+    ] {
+        let jira = FakeJira::default().answer(
+            call,
+            Ok(json!({"issues":[{"key":"HSP-1","fields":{"summary":"this is a test issue summary"}}]})),
+        );
+        let svc = service(jira);
+        for field in ["externalIssue", "parent"] {
+            let got = svc
+                .search(provider, &request(id, Some(field), Some("test")))
+                .await
+                .unwrap();
+            assert_eq!(
+                got,
+                vec![Choice {
+                    value: json!("HSP-1"),
+                    label: "(HSP-1) this is a test issue summary".into()
+                }]
+            );
+        }
+        assert_eq!(svc.jira.calls().len(), 2, "issue searches are never cached");
+    }
+}
+
+#[tokio::test]
+async fn issue_search_errors_carry_the_spec_messages() {
+    let call = "/rest/api/2/search?jql=id=\"HSP-1\"";
+    let rows = [
+        (
+            status(502, &[], &[]),
+            "Error Communicating with Jira Server (HTTP 502): unknown error",
+        ),
+        (
+            status(400, &["Issue does not exist"], &[]),
+            "Error Communicating with Jira Server (HTTP 400): Issue does not exist",
+        ),
+        (
+            status(400, &[], &[("jql", "bad")]),
+            "Invalid integration action",
+        ),
+        (status(401, &[], &[]), crate::rules::UNAUTHORIZED),
+        (
+            JiraError::Timeout,
+            "Error Communicating with Jira Server (HTTP 504): unknown error",
+        ),
+        (
+            JiraError::Unreachable {
+                host: "jira.example.com".into(),
+                detail: "refused".into(),
+            },
+            "Unable to reach host: jira.example.com",
+        ),
+    ];
+    for (error, message) in rows {
+        let svc = service(FakeJira::default().answer(call, Err(error.clone())));
+        let err = svc
+            .search(
+                Provider::JiraServer,
+                &request(10, Some("externalIssue"), Some("HSP-1")),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(kind(&err), format!("Jira: {message}"), "{error:?}");
+    }
+    // A 200 without an issue list.
+    let svc = service(FakeJira::default().answer(call, Ok(json!({"total": 0}))));
+    let err = svc
+        .search(
+            Provider::JiraServer,
+            &request(10, Some("parent"), Some("HSP-1")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        kind(&err),
+        "Jira: Error Communicating with Jira Server (HTTP 200): unknown error"
+    );
+}
+
+#[tokio::test]
+async fn autocomplete_names_custom_fields_and_is_cached() {
+    let jira = FakeJira::default().answer(
+        "/rest/api/2/jql/autocompletedata/suggestions?fieldName=cf[0123]&fieldValue=sp",
+        Ok(json!({"results":[{"value":"1","displayName":"<b>Sp</b>rint 1 (1)"}]})),
+    );
+    let svc = service(jira);
+    for _ in 0..2 {
+        let got = svc
+            .search(
+                Provider::JiraServer,
+                &request(10, Some("customfield_0123"), Some("sp")),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            got,
+            vec![Choice {
+                value: json!("1"),
+                label: "Sprint 1 (1)".into()
+            }]
+        );
+    }
+    assert_eq!(svc.jira.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn autocomplete_errors_name_the_field_as_sent() {
+    let svc = service(FakeJira::default().answer(
+        "/rest/api/2/jql/autocompletedata/suggestions?fieldName=cf[10100]&fieldValue=x",
+        Err(status(500, &[], &[])),
+    ));
+    let err = svc
+        .search(
+            Provider::JiraServer,
+            &request(10, Some("customfield_10100"), Some("x")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        kind(&err),
+        "Jira: Unable to fetch autocomplete for customfield_10100 from Jira"
+    );
+}
+
+#[tokio::test]
+async fn project_is_a_project_search_on_cloud_and_an_autocomplete_field_on_server() {
+    let jira = FakeJira::default()
+        .answer(
+            "/rest/api/2/project/search?query=ex",
+            Ok(json!({"values":[{"id":"10000","key":"EX","name":"Example"}],"isLast":true})),
+        )
+        .answer(
+            "/rest/api/2/jql/autocompletedata/suggestions?fieldName=project&fieldValue=ex",
+            Ok(json!({"results":[{"value":"EX","displayName":"<b>Ex</b>ample (EX)"}]})),
+        );
+    let svc = service(jira);
+    for _ in 0..2 {
+        let cloud = svc
+            .search(
+                Provider::JiraCloud,
+                &request(11, Some("project"), Some("ex")),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            cloud,
+            vec![Choice {
+                value: json!("10000"),
+                label: "EX - Example".into()
+            }]
+        );
+    }
+    let server = svc
+        .search(
+            Provider::JiraServer,
+            &request(10, Some("project"), Some("ex")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        server,
+        vec![Choice {
+            value: json!("EX"),
+            label: "Example (EX)".into()
+        }]
+    );
+    assert_eq!(
+        svc.jira.calls().len(),
+        2,
+        "the second Cloud project search came from the cache"
+    );
+
+    let svc = service(FakeJira::default().answer(
+        "/rest/api/2/project/search?query=ex",
+        Err(JiraError::Timeout),
+    ));
+    let err = svc
+        .search(
+            Provider::JiraCloud,
+            &request(11, Some("project"), Some("ex")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(kind(&err), "Jira: Unable to fetch projects from Jira");
 }

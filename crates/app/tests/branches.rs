@@ -1,0 +1,452 @@
+//! Issue search, field autocomplete and Cloud project search, black-box on both routes:
+//! the exact request Jira receives and the exact answer, and every error row of the spec.
+
+mod common;
+
+use common::{get, CacheKind, Service, World};
+use jira_sim::{Fault, SimHandle};
+use serde_json::{json, Value};
+
+struct Route<'a> {
+    path: &'static str,
+    id: &'a str,
+    sim: &'a SimHandle,
+    provider_name: &'static str,
+    cloud: bool,
+}
+
+fn routes(w: &World) -> [Route<'_>; 2] {
+    [
+        Route {
+            path: "jira-server",
+            id: &w.server_id,
+            sim: &w.server_sim,
+            provider_name: "Jira Server",
+            cloud: false,
+        },
+        Route {
+            path: "jira",
+            id: &w.cloud_id,
+            sim: &w.cloud_sim,
+            provider_name: "Jira",
+            cloud: true,
+        },
+    ]
+}
+
+async fn search(
+    svc: &Service,
+    w: &World,
+    r: &Route<'_>,
+    params: &[(&str, &str)],
+) -> common::Answer {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    get(
+        &svc.url(&format!(
+            "/extensions/{}/search/acme/{}/?{query}",
+            r.path, r.id
+        )),
+        Some(&w.token),
+    )
+    .await
+}
+
+/// The single request Jira received since the log was cleared: its path and decoded query.
+fn only_request(sim: &SimHandle) -> (String, Vec<(String, String)>) {
+    let log = sim.requests();
+    assert_eq!(log.len(), 1, "{log:?}");
+    (log[0].path.clone(), log[0].query.clone())
+}
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn issue_search_sentrys_own_expectation_on_both_providers() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    for r in routes(&w) {
+        for field in ["externalIssue", "parent"] {
+            r.sim.clear_requests();
+            let a = search(&svc, &w, &r, &[("field", field), ("query", "test")]).await;
+            assert_eq!(a.status, 200, "{}: {}", r.path, a.text());
+            assert_eq!(
+                a.json(),
+                json!([{"label": "(HSP-1) this is a test issue summary", "value": "HSP-1"}])
+            );
+            let (path, query) = only_request(r.sim);
+            if r.cloud {
+                assert_eq!(path, "/rest/api/2/search/jql");
+                assert_eq!(
+                    query,
+                    pairs(&[("jql", r#"text ~ "test""#), ("fields", "summary")])
+                );
+            } else {
+                assert_eq!(path, "/rest/api/2/search");
+                assert_eq!(query, pairs(&[("jql", r#"text ~ "test""#)]));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn issue_keys_quotes_and_backslashes() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    for r in routes(&w) {
+        let cases = [
+            (
+                "HSP-1",
+                r#"id="HSP-1""#,
+                json!([{"label": "(HSP-1) this is a test issue summary", "value": "HSP-1"}]),
+            ),
+            // A key lookup is case-insensitive in Jira; the answer carries Jira's key.
+            (
+                "hsp-2",
+                r#"id="hsp-2""#,
+                json!([{"label": r#"(HSP-2) say "hi" to the C:\ drive"#, "value": "HSP-2"}]),
+            ),
+            (
+                r#"say "hi""#,
+                r#"text ~ "say \"hi\"""#,
+                json!([{"label": r#"(HSP-2) say "hi" to the C:\ drive"#, "value": "HSP-2"}]),
+            ),
+            // A trailing backslash cannot break the JQL.
+            (r"C:\", r#"text ~ "C:\\""#, json!([])),
+            (
+                "nothing matches this",
+                r#"text ~ "nothing matches this""#,
+                json!([]),
+            ),
+        ];
+        for (q, jql, answer) in cases {
+            r.sim.clear_requests();
+            let a = search(&svc, &w, &r, &[("field", "externalIssue"), ("query", q)]).await;
+            assert_eq!(a.status, 200, "{} {q}: {}", r.path, a.text());
+            let (_, query) = only_request(r.sim);
+            assert_eq!(
+                query[0],
+                ("jql".to_string(), jql.to_string()),
+                "{} {q}",
+                r.path
+            );
+            if answer != json!([]) {
+                assert_eq!(a.json(), answer, "{} {q}", r.path);
+            } else {
+                assert!(
+                    a.json()
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|c| c["value"] != "HSP-1"),
+                    "{q}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn issue_searches_are_never_cached() {
+    let w = World::new().await;
+    for cache in common::CACHES {
+        let svc = Service::start(&w.db, cache, &[]);
+        for r in routes(&w) {
+            r.sim.clear_requests();
+            for _ in 0..2 {
+                assert_eq!(
+                    search(&svc, &w, &r, &[("field", "parent"), ("query", "test")])
+                        .await
+                        .status,
+                    200
+                );
+            }
+            assert_eq!(r.sim.requests().len(), 2, "{cache:?} {}", r.path);
+        }
+    }
+}
+
+#[tokio::test]
+async fn issue_search_errors_have_the_exact_bodies() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    for r in routes(&w) {
+        let p = r.provider_name;
+        let rows = [
+            (
+                Fault::html(502, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+                format!("Error Communicating with {p} (HTTP 502): unknown error"),
+            ),
+            (
+                Fault::json(
+                    400,
+                    r#"{"errorMessages":["Field 'x' does not exist."],"errors":{}}"#,
+                ),
+                format!("Error Communicating with {p} (HTTP 400): Field 'x' does not exist."),
+            ),
+            (
+                Fault::json(
+                    500,
+                    r#"{"errorMessages":["Oops."],"errors":{"zeta":"z","alpha":"a"}}"#,
+                ),
+                format!("Error Communicating with {p} (HTTP 500): Oops. zeta: z alpha: a"),
+            ),
+            (
+                Fault::json(400, r#"{"errorMessages":[],"errors":{"jql":"bad"}}"#),
+                "Invalid integration action".to_string(),
+            ),
+            (
+                Fault::json(503, r#"{"errorMessages":[],"errors":{}}"#),
+                format!("Error Communicating with {p} (HTTP 503): unknown error"),
+            ),
+            (
+                Fault::html(401, "<html>login</html>")
+                    .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED"),
+                "Unauthorized: either your access token was invalid or you do not have access"
+                    .to_string(),
+            ),
+            (
+                Fault::rate_limited(Some(10)),
+                format!("Error Communicating with {p} (HTTP 429): Rate limit exceeded."),
+            ),
+            (
+                Fault::html(429, "<html>Too many requests</html>").header("Retry-After", "10"),
+                format!("Error Communicating with {p} (HTTP 429): unknown error"),
+            ),
+            (
+                Fault::malformed_json(),
+                format!("Error Communicating with {p} (HTTP 200): unknown error"),
+            ),
+        ];
+        for (fault, detail) in rows {
+            r.sim.clear_faults();
+            r.sim.add_fault(fault.clone().times(1));
+            let a = search(
+                &svc,
+                &w,
+                &r,
+                &[("field", "externalIssue"), ("query", "test")],
+            )
+            .await;
+            assert_eq!(a.status, 400, "{} {fault:?}: {}", r.path, a.text());
+            assert_eq!(a.json(), json!({"detail": detail}), "{} {fault:?}", r.path);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_host_and_a_timeout() {
+    let w = World::new().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let closed = format!("http://127.0.0.1:{port}/jira");
+    let dead_server = w.db.ok(
+        &[
+            "integration",
+            "add",
+            "--org",
+            "acme",
+            "--provider",
+            "jira_server",
+            "--base-url",
+            &closed,
+            "--auth",
+            "pat",
+            "--allow-http",
+        ],
+        "x\n",
+    );
+    let dead_cloud = w.db.ok(
+        &[
+            "integration",
+            "add",
+            "--org",
+            "acme",
+            "--provider",
+            "jira",
+            "--base-url",
+            &closed,
+            "--auth",
+            "basic",
+            "--user",
+            "a@b.c",
+            "--allow-http",
+        ],
+        "x\n",
+    );
+    let svc = Service::start(&w.db, CacheKind::Memory, &[("JIRA_TIMEOUT_SECONDS", "1")]);
+    for (route, id) in [("jira-server", &dead_server), ("jira", &dead_cloud)] {
+        let a = get(
+            &svc.url(&format!(
+                "/extensions/{route}/search/acme/{id}/?field=externalIssue&query=test"
+            )),
+            Some(&w.token),
+        )
+        .await;
+        assert_eq!(a.status, 400);
+        assert_eq!(
+            a.json(),
+            json!({"detail": "Unable to reach host: 127.0.0.1"})
+        );
+    }
+    for r in routes(&w) {
+        r.sim.clear_faults();
+        r.sim.add_fault(Fault::never_answer().times(1));
+        let a = search(
+            &svc,
+            &w,
+            &r,
+            &[("field", "externalIssue"), ("query", "test")],
+        )
+        .await;
+        assert_eq!(a.status, 400);
+        assert_eq!(
+            a.json(),
+            json!({"detail": format!("Error Communicating with {} (HTTP 504): unknown error", r.provider_name)})
+        );
+        r.sim.clear_faults();
+    }
+}
+
+#[tokio::test]
+async fn custom_field_autocomplete_sentrys_own_expectation_and_caching() {
+    let w = World::new().await;
+    for cache in common::CACHES {
+        let svc = Service::start(&w.db, cache, &[]);
+        for r in routes(&w) {
+            r.sim.clear_requests();
+            for _ in 0..2 {
+                let a = search(
+                    &svc,
+                    &w,
+                    &r,
+                    &[("field", "customfield_0123"), ("query", "sp")],
+                )
+                .await;
+                assert_eq!(a.status, 200, "{}", a.text());
+                assert_eq!(a.json(), json!([{"label": "Sprint 1 (1)", "value": "1"}]));
+            }
+            let (path, query) = only_request(r.sim);
+            assert_eq!(
+                path, "/rest/api/2/jql/autocompletedata/suggestions",
+                "the second came from the cache"
+            );
+            assert_eq!(
+                query,
+                pairs(&[("fieldName", "cf[0123]"), ("fieldValue", "sp")])
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn autocomplete_labels_are_plain_text_and_errors_name_the_field() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    for r in routes(&w) {
+        let a = search(&svc, &w, &r, &[("field", "labels"), ("query", "R")]).await;
+        assert_eq!(a.status, 200);
+        let list = a.json();
+        assert!(
+            list.as_array()
+                .unwrap()
+                .contains(&json!({"label": "R&D", "value": "R&D"})),
+            "{list}"
+        );
+        r.sim
+            .add_fault(Fault::html(500, "<html>boom</html>").times(1));
+        let a = search(
+            &svc,
+            &w,
+            &r,
+            &[("field", "customfield_0123"), ("query", "zz")],
+        )
+        .await;
+        assert_eq!(a.status, 400);
+        assert_eq!(
+            a.json(),
+            json!({"detail": "Unable to fetch autocomplete for customfield_0123 from Jira"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn project_field_is_project_search_on_cloud_and_autocomplete_on_server() {
+    let w = World::new().await;
+    for cache in common::CACHES {
+        let svc = Service::start(&w.db, cache, &[]);
+        let [server, cloud] = routes(&w);
+
+        cloud.sim.clear_requests();
+        for _ in 0..2 {
+            let a = search(
+                &svc,
+                &w,
+                &cloud,
+                &[("field", "project"), ("query", "helpdesk")],
+            )
+            .await;
+            assert_eq!(a.status, 200, "{}", a.text());
+            assert_eq!(
+                a.json(),
+                json!([{"label": "HSP - Helpdesk Service Project", "value": "10900"}])
+            );
+        }
+        let (path, query) = only_request(cloud.sim);
+        assert_eq!(path, "/rest/api/2/project/search");
+        assert_eq!(query, pairs(&[("query", "helpdesk")]));
+
+        server.sim.clear_requests();
+        let a = search(&svc, &w, &server, &[("field", "project"), ("query", "hel")]).await;
+        assert_eq!(a.status, 200, "{}", a.text());
+        let (path, query) = only_request(server.sim);
+        assert_eq!(path, "/rest/api/2/jql/autocompletedata/suggestions");
+        assert_eq!(
+            query,
+            pairs(&[("fieldName", "project"), ("fieldValue", "hel")])
+        );
+
+        cloud
+            .sim
+            .add_fault(Fault::html(502, "<html>bad gateway</html>").times(1));
+        let a = search(&svc, &w, &cloud, &[("field", "project"), ("query", "zzz")]).await;
+        assert_eq!(a.status, 400);
+        assert_eq!(
+            a.json(),
+            json!({"detail": "Unable to fetch projects from Jira"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_answer_is_a_list_of_value_and_label() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    for r in routes(&w) {
+        for (field, q) in [
+            ("assignee", "a"),
+            ("externalIssue", "test"),
+            ("sprint", "s"),
+            ("project", "h"),
+        ] {
+            let a = search(&svc, &w, &r, &[("field", field), ("query", q)]).await;
+            assert_eq!(a.status, 200, "{} {field}: {}", r.path, a.text());
+            for c in a.json().as_array().unwrap() {
+                let obj = c.as_object().unwrap();
+                assert_eq!(obj.len(), 2, "{c}");
+                assert!(obj["label"].is_string(), "{c}");
+                assert!(
+                    matches!(obj["value"], Value::String(_) | Value::Null),
+                    "{c}"
+                );
+            }
+        }
+    }
+}
