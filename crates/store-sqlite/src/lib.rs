@@ -182,7 +182,11 @@ impl SqliteStore {
     /// # Errors
     /// [`SqliteStoreError::Database`] when it does not.
     pub async fn ping(&self) -> Result<(), SqliteStoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        // Reads the schema, not just the connection: a database whose tables are gone or
+        // whose file is damaged is not ready.
+        sqlx::query("SELECT 1 FROM orgs LIMIT 1")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

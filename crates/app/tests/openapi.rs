@@ -1,0 +1,265 @@
+//! docs/openapi.yaml is valid OpenAPI 3.1 and matches what the server does: every documented
+//! (route, status) occurs in a real run, every one that occurs is documented, and every body
+//! matches its documented schema.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{get, request, Answer, CacheKind, Service, World};
+use serde_json::Value;
+
+const SPEC: &str = include_str!("../../../docs/openapi.yaml");
+const OAS_31_SCHEMA: &str = include_str!("fixtures/oas-3.1-schema-2022-10-07.json");
+
+fn spec() -> Value {
+    serde_norway::from_str(SPEC).expect("docs/openapi.yaml is YAML")
+}
+
+/// Follows a local `$ref` (`#/components/...`) once, if there is one.
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling $ref {r}")),
+        None => v,
+    }
+}
+
+/// Every documented (path template, status).
+fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut set = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (_method, op) in item.as_object().unwrap() {
+            for status in op["responses"].as_object().unwrap().keys() {
+                set.insert((path.clone(), status.clone()));
+            }
+        }
+    }
+    set
+}
+
+/// Checks one observed answer against the document and records it.
+fn check(doc: &Value, seen: &mut BTreeSet<(String, String)>, template: &str, answer: &Answer) {
+    let status = answer.status.to_string();
+    let op = doc["paths"][template]["get"].clone();
+    assert!(op.is_object(), "{template} is not documented");
+    let response = resolve(doc, &op["responses"][&status]);
+    assert!(
+        response.is_object(),
+        "{template} answered {status}, which is not documented: {}",
+        answer.text()
+    );
+    seen.insert((template.to_owned(), status.clone()));
+    if answer.body.is_empty() {
+        // Only the 404 of an unknown or unlinked integration is empty, and it says so.
+        assert_eq!(status, "404", "{template}: empty body");
+        assert!(response["description"]
+            .as_str()
+            .unwrap()
+            .contains("EMPTY body"));
+        return;
+    }
+    let content_type = answer.headers["content-type"].to_str().unwrap();
+    let media = content_type.split(';').next().unwrap().trim();
+    let content = &response["content"][media];
+    assert!(
+        content.is_object(),
+        "{template} {status}: media type {media} is not documented"
+    );
+    if media != "application/json" {
+        return;
+    }
+    // Validate against the schema in place, so its local $refs resolve within the document.
+    let pointer = match op["responses"][&status].get("$ref").and_then(Value::as_str) {
+        Some(r) => format!("{r}/content/application~1json/schema"),
+        None => format!(
+            "#/paths/{}/get/responses/{status}/content/application~1json/schema",
+            template
+                .replace('~', "~0")
+                .replace('/', "~1")
+                .replace('{', "%7B")
+                .replace('}', "%7D")
+        ),
+    };
+    let mut root = doc.clone();
+    root["$ref"] = Value::String(pointer.clone());
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("schema {pointer}: {e}"));
+    let body = answer.json();
+    let errors: Vec<String> = validator
+        .iter_errors(&body)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{template} {status}: {body} does not match {pointer}: {errors:?}"
+    );
+}
+
+#[test]
+fn the_document_is_valid_openapi_3_1() {
+    let doc = spec();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1."));
+    let meta: Value = serde_json::from_str(OAS_31_SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&meta).expect("the OpenAPI 3.1 schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The check bites: a broken copy of the document is refused.
+    let mut broken = doc.clone();
+    broken["paths"]["/healthz"]["get"]["responses"]["200"] = Value::String("nope".into());
+    assert!(!validator.is_valid(&broken));
+    let mut broken = doc.clone();
+    broken["openapi"] = Value::String("3.0.3".into());
+    assert!(!validator.is_valid(&broken));
+    // Every $ref points somewhere.
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(r)) = o.get("$ref") {
+                    out.push(r.clone());
+                }
+                o.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        assert!(
+            doc.pointer(r.trim_start_matches('#')).is_some(),
+            "dangling $ref {r}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_documented_status_and_body_occurs() {
+    let doc = spec();
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    let mut seen = BTreeSet::new();
+    let routes = [
+        (
+            "/extensions/jira-server/search/{org}/{integration_id}/",
+            "jira-server",
+            &w.server_id,
+        ),
+        (
+            "/extensions/jira/search/{org}/{integration_id}/",
+            "jira",
+            &w.cloud_id,
+        ),
+    ];
+    for (template, route, id) in routes {
+        let url = |org: &str, id: &str, q: &str| {
+            svc.url(&format!("/extensions/{route}/search/{org}/{id}/?{q}"))
+        };
+        for q in [
+            "field=assignee&query=a",
+            "field=externalIssue&query=test",
+            "field=sprint&query=s",
+            "field=project&query=h",
+        ] {
+            let a = get(&url("acme", id, q), Some(&w.token)).await;
+            assert_eq!(a.status, 200, "{q}");
+            check(&doc, &mut seen, template, &a);
+        }
+        for (q, token) in [
+            ("query=a", Some(w.token.as_str())),
+            ("field=assignee", Some(w.token.as_str())),
+            ("field=assignee&query=a", None),
+        ] {
+            let a = get(&url("acme", id, q), token).await;
+            check(&doc, &mut seen, template, &a);
+        }
+        let a = get(&url("nobody", id, "field=assignee&query=a"), Some(&w.token)).await;
+        check(&doc, &mut seen, template, &a);
+        let a = get(
+            &url("acme", "999", "field=assignee&query=a"),
+            Some(&w.token),
+        )
+        .await;
+        assert!(a.body.is_empty());
+        check(&doc, &mut seen, template, &a);
+        w.server_sim
+            .add_fault(jira_sim::Fault::html(502, "<html>bad gateway</html>").times(1));
+        w.cloud_sim
+            .add_fault(jira_sim::Fault::html(502, "<html>bad gateway</html>").times(1));
+        let a = get(
+            &url("acme", id, "field=externalIssue&query=test"),
+            Some(&w.token),
+        )
+        .await;
+        assert_eq!(a.status, 400);
+        check(&doc, &mut seen, template, &a);
+        w.server_sim.clear_faults();
+        w.cloud_sim.clear_faults();
+    }
+    check(
+        &doc,
+        &mut seen,
+        "/healthz",
+        &get(&svc.url("/healthz"), None).await,
+    );
+    let a = request("POST", &svc.url("/healthz"), None).await;
+    assert_eq!(a.headers["allow"], "GET");
+    // 405 is documented on the GET path's responses: record it under that path.
+    check(&doc, &mut seen, "/healthz", &a);
+    check(
+        &doc,
+        &mut seen,
+        "/readyz",
+        &get(&svc.url("/readyz"), None).await,
+    );
+    check(
+        &doc,
+        &mut seen,
+        "/metrics",
+        &get(&svc.url("/metrics"), None).await,
+    );
+    check(
+        &doc,
+        &mut seen,
+        "/{unknown}",
+        &get(&svc.url("/nowhere"), None).await,
+    );
+
+    // The database goes away under the running service: searches answer 503, and so does
+    // readiness.
+    let pool = sqlx::SqlitePool::connect(&w.db.url).await.unwrap();
+    for stmt in [
+        "PRAGMA foreign_keys = OFF",
+        "DROP TABLE api_tokens",
+        "DROP TABLE org_integrations",
+        "DROP TABLE integrations",
+        "DROP TABLE orgs",
+    ] {
+        sqlx::query(stmt).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    for (template, route, id) in routes {
+        let a = get(
+            &svc.url(&format!(
+                "/extensions/{route}/search/acme/{id}/?field=assignee&query=a"
+            )),
+            Some(&w.token),
+        )
+        .await;
+        assert_eq!(a.status, 503, "{}", a.text());
+        check(&doc, &mut seen, template, &a);
+    }
+    let a = get(&svc.url("/readyz"), None).await;
+    assert_eq!(a.status, 503);
+    check(&doc, &mut seen, "/readyz", &a);
+
+    let missing: Vec<_> = documented(&doc).difference(&seen).cloned().collect();
+    assert!(missing.is_empty(), "documented but never seen: {missing:?}");
+}
