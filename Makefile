@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: all build release demo test lint fmt check bench clean
+.PHONY: all build release demo demo-check test lint fmt check bench clean
 
 all: build
 
@@ -16,6 +16,11 @@ release:
 ## token, print working curl lines; Ctrl-C stops everything.
 demo: release
 	@scripts/demo.sh
+
+## The demo, run once: every printed search must answer (used by `make test`).
+demo-check:
+	$(CARGO) build --workspace --bins --locked
+	@DEMO_CHECK=1 DEMO_BIN=target/debug DEMO_PORT=$${DEMO_PORT:-18080} scripts/demo.sh
 
 ## Every check and every test, on a fresh machine: starts (and if needed installs) its own
 ## redis-server when none answers.

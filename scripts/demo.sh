@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=target/release
+BIN=${DEMO_BIN:-target/release}
 DEMO_DIR=.demo
 PORT=${DEMO_PORT:-8080}
 SERVER_PAT=demo-server-pat
@@ -61,9 +61,26 @@ set +o pipefail # head closes the pipe early on purpose
 QUERY=$(grep -o '"display_name":"[^"]*","email":"[^"]*","key":"[^"]*","name":"[^"]*","projects":\[\]' <<<"$data" \
   | head -n 1 | cut -d'"' -f4 | cut -c1-3)
 PROJECT=$(sed -e 's/.*"projects":\[{//' <<<"$data" | grep -o '"id":"[0-9]*"' | head -n 1 | cut -d'"' -f4)
+PROJECT_WORD=$(sed -e 's/.*"projects":\[{//' <<<"$data" | grep -o '"name":"[^"]*"' | head -n 1 | cut -d'"' -f4 | cut -d' ' -f1)
+ISSUE_KEY=$(sed -e 's/.*"issues":\[{//' <<<"$data" | grep -o '"key":"[^"]*"' | head -n 1 | cut -d'"' -f4)
+ISSUE_WORD=$(sed -e 's/.*"issues":\[{//' <<<"$data" | grep -o '"summary":"[^"\\]*"' | head -n 1 | cut -d'"' -f4 | cut -d' ' -f2)
 set -o pipefail
 
 BASE="http://127.0.0.1:$PORT"
+S="$BASE/extensions/jira-server/search/demo/$SERVER_ID/"
+C="$BASE/extensions/jira/search/demo/$CLOUD_ID/"
+# One search per branch: "comment|url".
+searches=(
+  "users (assignee / reporter), instance-wide and within a project|$S?field=assignee&query=$QUERY"
+  "|$S?field=assignee&query=$QUERY&project=$PROJECT"
+  "|$C?field=reporter&query=$QUERY"
+  "issues (externalIssue / parent), by text and by key|$S?field=externalIssue&query=$ISSUE_WORD"
+  "|$C?field=parent&query=$ISSUE_KEY"
+  "field autocomplete (sprints, labels, custom fields)|$S?field=sprint&query=spr"
+  "|$C?field=customfield_10100&query=team"
+  "projects (Jira Cloud)|$C?field=project&query=$PROJECT_WORD"
+)
+
 cat <<MSG
 
 jira-search is running at $BASE (SQLite file $DEMO_DIR/jira-search.db, in-process cache)
@@ -71,20 +88,45 @@ jira-search is running at $BASE (SQLite file $DEMO_DIR/jira-search.db, in-proces
   Jira Cloud simulator:  $SIM_CLOUD  (integration $CLOUD_ID, email + API token)
   caller token for org "demo": $TOKEN
 
-Try these (assignee search on Server, with and without a project; reporter search on Cloud):
+Try these, one per branch (AUTH holds the caller token):
 
-  curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/extensions/jira-server/search/demo/$SERVER_ID/?field=assignee&query=$QUERY'
-  curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/extensions/jira-server/search/demo/$SERVER_ID/?field=assignee&query=$QUERY&project=$PROJECT'
-  curl -s -H 'Authorization: Bearer $TOKEN' '$BASE/extensions/jira/search/demo/$CLOUD_ID/?field=reporter&query=$QUERY'
-  curl -s '$BASE/healthz'
+  AUTH='Authorization: Bearer $TOKEN'
+MSG
+for entry in "${searches[@]}"; do
+  comment=${entry%%|*}; url=${entry#*|}
+  [[ -n "$comment" ]] && echo "  # $comment"
+  echo "  curl -s -H \"\$AUTH\" '$url'"
+done
+cat <<MSG
+  # operations
+  curl -s '$BASE/readyz'
   curl -s '$BASE/metrics'
 
-Logs: $DEMO_DIR/jira-search.log. Press Ctrl-C to stop.
+Logs: $DEMO_DIR/jira-search.log.
 MSG
+
+if [[ "${DEMO_CHECK:-}" == 1 ]]; then
+  # `make demo-check`: every printed search must answer 200 with a non-empty list.
+  failed=0
+  for entry in "${searches[@]}"; do
+    url=${entry#*|}
+    body=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN" "$url")
+    code=${body##*$'\n'}; body=${body%$'\n'*}
+    if [[ "$code" == 200 && "$body" == '[{"value":'* ]]; then
+      echo "demo-check: ok   $url"
+    else
+      echo "demo-check: FAIL $url -> HTTP $code $body"; failed=1
+    fi
+  done
+  if [[ $failed == 0 ]]; then echo "demo-check: 8 passed, 0 failed"; fi
+  exit $failed
+fi
+
+echo "Press Ctrl-C to stop."
 if command -v curl >/dev/null; then
   echo
   echo "First answer (Server):"
-  curl -s -H "Authorization: Bearer $TOKEN" "$BASE/extensions/jira-server/search/demo/$SERVER_ID/?field=assignee&query=$QUERY"
+  curl -s -H "Authorization: Bearer $TOKEN" "${searches[0]#*|}"
   echo
 fi
 wait "${pids[@]}"

@@ -64,6 +64,16 @@ echo "test: formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "test: make demo's printed searches (one per branch) against the debug binaries"
+if ! command -v curl >/dev/null; then
+  echo "test: no curl; installing it with apt-get"
+  sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq curl >/dev/null
+fi
+cargo build --workspace --bins --locked
+DEMO_CHECK=1 DEMO_BIN=target/debug DEMO_PORT=$(free_port) scripts/demo.sh
+
 echo "test: the workspace's tests"
 if cargo nextest --version >/dev/null 2>&1; then
   # The workspace has no doctests (nextest runs none), so nextest's summary is the last word.
