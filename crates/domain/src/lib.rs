@@ -16,7 +16,7 @@ pub mod user_choice;
 
 pub use model::{
     AuthMethod, BaseUrl, Credentials, Integration, IntegrationId, InvalidInput, Org, OrgId, OrgRef,
-    Provider, Slug,
+    Provider, Slug, ATLASSIAN_TOKEN_URL,
 };
 pub use ports::{
     CacheError, IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache, StoreError,

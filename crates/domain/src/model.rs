@@ -241,7 +241,39 @@ pub enum Credentials {
         /// Password (Server) or API token (Cloud).
         secret: Secret,
     },
+    /// OAuth 1.0a with RSA-SHA1 (Jira Server application links): every request signed afresh.
+    OAuth1 {
+        /// The application link's consumer key.
+        consumer_key: String,
+        /// The RSA private key, PKCS#8 or PKCS#1 PEM.
+        private_key_pem: Secret,
+        /// The access token of the authorised user.
+        access_token: Secret,
+        /// The access token's secret (unused by RSA-SHA1 signatures, kept for completeness).
+        token_secret: Secret,
+    },
+    /// OAuth 2.0: a Bearer access token obtained, and renewed, with a rotating refresh token.
+    OAuth2 {
+        /// The OAuth client id.
+        client_id: String,
+        /// Where tokens are renewed (`grant_type=refresh_token`).
+        token_url: String,
+        /// The OAuth client secret.
+        client_secret: Secret,
+        /// The current refresh token; Atlassian rotates it on every renewal.
+        refresh_token: Secret,
+    },
+    /// Atlassian Connect: an HS256 JWT with a `qsh` claim, signed with the shared secret.
+    ConnectJwt {
+        /// The `iss` claim: the Connect app's key.
+        issuer: String,
+        /// The shared secret from the app's installation.
+        shared_secret: Secret,
+    },
 }
+
+/// Atlassian's token endpoint, the default `--token-url` of Cloud OAuth 2.0.
+pub const ATLASSIAN_TOKEN_URL: &str = "https://auth.atlassian.com/oauth/token";
 
 impl Credentials {
     /// The auth method these credentials belong to.
@@ -249,6 +281,9 @@ impl Credentials {
         match self {
             Self::Pat { .. } => AuthMethod::Pat,
             Self::Basic { .. } => AuthMethod::Basic,
+            Self::OAuth1 { .. } => AuthMethod::OAuth1,
+            Self::OAuth2 { .. } => AuthMethod::OAuth2,
+            Self::ConnectJwt { .. } => AuthMethod::ConnectJwt,
         }
     }
 }
@@ -411,6 +446,35 @@ mod tests {
             let err = BaseUrl::parse(bad, false).unwrap_err();
             assert!(err.0.contains(why), "{bad}: {err}");
             assert!(!err.0.contains("u:p"), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_credential_kind_hides_its_secrets() {
+        let all = [
+            Credentials::OAuth1 {
+                consumer_key: "ck".into(),
+                private_key_pem: Secret::new("-----BEGIN PRIVATE KEY-----s3cr3t"),
+                access_token: Secret::new("at-s3cr3t"),
+                token_secret: Secret::new("ts-s3cr3t"),
+            },
+            Credentials::OAuth2 {
+                client_id: "cid".into(),
+                token_url: ATLASSIAN_TOKEN_URL.into(),
+                client_secret: Secret::new("cs-s3cr3t"),
+                refresh_token: Secret::new("rt-s3cr3t"),
+            },
+            Credentials::ConnectJwt {
+                issuer: "app".into(),
+                shared_secret: Secret::new("ss-s3cr3t"),
+            },
+        ];
+        for c in all {
+            assert!(!format!("{c:?}").contains("s3cr3t"), "{c:?}");
+            assert!(
+                c.method().offered_by(Provider::JiraServer)
+                    || c.method().offered_by(Provider::JiraCloud)
+            );
         }
     }
 

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::model::{Integration, IntegrationId, Org, OrgId, OrgRef};
+use crate::secret::Secret;
 
 /// One GET request to Jira, relative to the integration's base URL.
 ///
@@ -147,6 +148,23 @@ pub trait IntegrationStore: Send + Sync + 'static {
         org: OrgId,
         id: IntegrationId,
     ) -> impl Future<Output = Result<Option<Integration>, StoreError>> + Send;
+}
+
+/// Persists credentials that change while the service runs: OAuth 2.0 refresh tokens rotate
+/// on every renewal, and losing the new one locks the integration out.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait CredentialUpdates: Send + Sync + 'static {
+    /// Replaces the integration's stored refresh token with `refresh_token`, durably (committed)
+    /// before the caller uses the access token that came with it.
+    ///
+    /// # Errors
+    /// [`StoreError`] when it could not be stored; the caller must then not rely on the new
+    /// token surviving a restart, and should fail the renewal loudly.
+    fn save_refresh_token(
+        &self,
+        integration: IntegrationId,
+        refresh_token: &Secret,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// A failure of the cache; the search treats it as a miss.

@@ -19,6 +19,12 @@ pub fn authorization(credentials: &Credentials) -> Result<HeaderValue, JiraError
                 base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
             )
         }
+        other => {
+            return Err(JiraError::Config(format!(
+                "auth method {} is not supported yet",
+                other.method()
+            )))
+        }
     };
     let mut header = HeaderValue::from_str(&value).map_err(|_| {
         JiraError::Config(format!(

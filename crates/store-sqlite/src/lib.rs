@@ -247,6 +247,12 @@ impl SqliteStore {
         let (user, secret) = match &new.credentials {
             Credentials::Pat { token } => (None, token),
             Credentials::Basic { user, secret } => (Some(user.as_str()), secret),
+            other => {
+                return Err(SqliteStoreError::InvalidInput(format!(
+                    "auth method {} cannot be stored by this version",
+                    other.method()
+                )))
+            }
         };
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let org = resolve_org_on(&mut tx, org).await?;
