@@ -293,8 +293,9 @@ impl Credentials {
 pub struct BaseUrl(String);
 
 impl BaseUrl {
-    /// Validates a base URL. Plain `http` is refused unless `allow_http` (Jira credentials
-    /// must not cross a network in clear by accident).
+    /// Validates a base URL. Plain `http` is refused for a host other than the loopback
+    /// (`localhost`, 127.0.0.0/8, `::1`) unless `allow_http`: Jira credentials must not cross
+    /// a network in clear by accident.
     ///
     /// # Errors
     /// [`InvalidInput`] saying what is wrong: not a URL, another scheme, no host, user info,
@@ -305,7 +306,7 @@ impl BaseUrl {
         let url = url::Url::parse(s.trim()).map_err(|e| bad(&e.to_string()))?;
         match url.scheme() {
             "https" => {}
-            "http" if allow_http => {}
+            "http" if allow_http || is_loopback(&url) => {}
             "http" => {
                 return Err(bad(
                     "plain http would send Jira credentials unencrypted; use https, or pass --allow-http for a trusted local network",
@@ -354,6 +355,16 @@ impl BaseUrl {
 impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// Whether the URL's host is this machine: `localhost`, 127.0.0.0/8 or `::1`.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -435,6 +446,12 @@ mod tests {
         let u = BaseUrl::parse("https://jira.example.com", false).unwrap();
         assert_eq!(u.as_str(), "https://jira.example.com");
         assert!(BaseUrl::parse("http://127.0.0.1:8080", true).is_ok());
+        // The loopback needs no --allow-http: nothing crosses a network.
+        for local in ["http://127.0.0.1:8080", "http://127.9.9.9/jira", "http://localhost:2990/jira", "http://[::1]:8080"] {
+            assert!(BaseUrl::parse(local, false).is_ok(), "{local}");
+        }
+        assert!(BaseUrl::parse("http://10.0.0.5:8080", false).is_err());
+        assert!(BaseUrl::parse("http://localhost.example.com", false).is_err());
         for (bad, why) in [
             ("http://jira", "plain http"),
             ("ftp://jira", "scheme"),
