@@ -54,16 +54,33 @@ impl std::fmt::Debug for RedisCache {
     }
 }
 
-/// The URL with any password replaced by `***`, for messages.
+/// The URL with any password replaced by `***`, for messages: the one in the authority
+/// (`redis://user:pw@host`) and the `pass=` query parameter of `redis+unix://` URLs.
 fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (url, query) = match url.split_once('?') {
+        Some((u, q)) => (u, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let userinfo = &url[s + 3..at];
             let user = userinfo.split(':').next().unwrap_or("");
             format!("{}{user}:***{}", &url[..s + 3], &url[at..])
         }
         _ => url.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("pass") => format!("{k}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 impl RedisCache {
@@ -119,8 +136,9 @@ impl RedisCache {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.timeouts.connect))
             .set_response_timeout(Some(self.timeouts.response))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(100));
+            // No retry inside a call: a cache that is down is a miss, and the next call
+            // reconnects anyway (the manager starts that as soon as a connection fails).
+            .set_number_of_retries(0);
         ConnectionManager::new_lazy_with_config(self.client.clone(), config)
             .map_err(|e| CacheError(format!("Redis connection manager: {e}")))
     }
@@ -182,6 +200,11 @@ mod tests {
         );
         assert_eq!(redact("redis://user:s3cret@host"), "redis://user:***@host");
         assert_eq!(redact("redis://host:6379"), "redis://host:6379");
+        assert_eq!(redact("redis://:p@ss@host"), "redis://:***@host");
+        assert_eq!(
+            redact("redis+unix:///tmp/r.sock?db=1&pass=s3cret"),
+            "redis+unix:///tmp/r.sock?db=1&pass=***"
+        );
         let c = RedisCache::new("redis://:s3cret@127.0.0.1:6379", "p:").unwrap();
         assert!(!format!("{c:?}").contains("s3cret"));
         let e = RedisCache::new("redis://:s3cret@", "p:");

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use cache::{AnyCache, MemoryCache, RedisCache, RedisTimeouts, SearchCache};
+use cache::{AnyCache, CacheStats, MemoryCache, RedisCache, RedisTimeouts, SearchCache};
 
 /// The Redis the tests use: `REDIS_URL` (set by `make test`) or the machine's default.
 fn redis_url() -> String {
@@ -19,15 +19,22 @@ fn unique_prefix(test: &str) -> String {
 }
 
 /// A Redis cache on the test Redis that must answer: a missing Redis fails the test.
-async fn redis(test: &str) -> RedisCache {
-    let c = RedisCache::new(&redis_url(), &unique_prefix(test)).unwrap();
+async fn redis(test: &str) -> (RedisCache, String) {
+    let prefix = unique_prefix(test);
+    let c = RedisCache::new(&redis_url(), &prefix).unwrap();
     c.ping().await.unwrap_or_else(|e| {
         panic!(
             "the tests need a Redis at {} (make test starts one): {e}",
             redis_url()
         )
     });
-    c
+    (c, prefix)
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
 }
 
 /// The shared body: round trip, misses, overwrite, unicode and big values, odd keys, TTL.
@@ -78,12 +85,12 @@ async fn memory_cache_behaves_like_a_cache() {
 
 #[tokio::test]
 async fn redis_cache_behaves_like_a_cache() {
-    let c = redis("behaviour").await;
+    let (c, prefix) = redis("behaviour").await;
     let mut keys = Vec::new();
     behaves_like_a_cache(&c, &mut keys).await;
     let s = c.stats();
     assert!(s.hits >= 5 && s.misses >= 2 && s.errors == 0, "{s:?}");
-    cleanup(&c, &keys).await;
+    cleanup(&prefix, &keys).await;
 }
 
 #[tokio::test]
@@ -92,22 +99,21 @@ async fn any_cache_delegates() {
     assert_eq!(m.kind(), "memory");
     m.ping().await.unwrap();
     behaves_like_a_cache(&m, &mut Vec::new()).await;
-    let r = AnyCache::Redis(redis("any").await);
+    let (c, prefix) = redis("any").await;
+    let r = AnyCache::Redis(c);
     assert_eq!(r.kind(), "redis");
     let mut keys = Vec::new();
     behaves_like_a_cache(&r, &mut keys).await;
-    if let AnyCache::Redis(c) = &r {
-        cleanup(c, &keys).await;
-    }
+    cleanup(&prefix, &keys).await;
 }
 
 #[tokio::test]
 async fn prefixes_keep_two_caches_apart() {
-    let a = redis("a").await;
-    let b = redis("b").await;
+    let (a, prefix_a) = redis("a").await;
+    let (b, _) = redis("b").await;
     a.set("k", "from a", Duration::from_secs(30)).await.unwrap();
     assert_eq!(b.get("k").await.unwrap(), None);
-    cleanup(&a, &["k".to_owned()]).await;
+    cleanup(&prefix_a, &["k".to_owned()]).await;
 }
 
 #[test]
@@ -129,10 +135,7 @@ fn memory_cache_is_bounded() {
 
 #[tokio::test]
 async fn a_closed_port_is_an_error_quickly() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = closed_port();
     let c = RedisCache::new(&format!("redis://127.0.0.1:{port}"), "p:").unwrap();
     for _ in 0..3 {
         let started = Instant::now();
@@ -171,10 +174,94 @@ async fn a_silent_redis_is_an_error_within_the_outer_deadline() {
     holder.abort();
 }
 
-async fn cleanup(c: &RedisCache, keys: &[String]) {
-    // Expire our own keys at once (SET with the shortest TTL, then let them lapse): the
-    // tests never delete keys they did not write.
-    for k in keys {
-        let _ = c.set(k, "", Duration::from_secs(1)).await;
+/// Deletes this test's own keys (the prefixed ones it wrote), nothing else.
+async fn cleanup(prefix: &str, keys: &[String]) {
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    let full: Vec<String> = keys.iter().map(|k| format!("{prefix}{k}")).collect();
+    let _: () = redis::cmd("DEL")
+        .arg(&full)
+        .query_async(&mut con)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn stats_count_hits_misses_and_errors() {
+    let m = MemoryCache::new(10);
+    m.get("a").await.unwrap();
+    m.set("a", "1", Duration::from_secs(60)).await.unwrap();
+    m.get("a").await.unwrap();
+    m.get("a").await.unwrap();
+    assert_eq!(
+        m.stats(),
+        CacheStats {
+            hits: 2,
+            misses: 1,
+            errors: 0
+        }
+    );
+
+    let (r, prefix) = redis("stats").await;
+    r.get("a").await.unwrap();
+    r.set("a", "1", Duration::from_secs(60)).await.unwrap();
+    r.get("a").await.unwrap();
+    assert_eq!(
+        r.stats(),
+        CacheStats {
+            hits: 1,
+            misses: 1,
+            errors: 0
+        }
+    );
+    cleanup(&prefix, &["a".to_owned()]).await;
+
+    let dead = RedisCache::new(&format!("redis://127.0.0.1:{}", closed_port()), "p:").unwrap();
+    let _ = dead.get("a").await;
+    let _ = dead.set("a", "1", Duration::from_secs(1)).await;
+    assert_eq!(
+        AnyCache::Redis(dead).stats(),
+        CacheStats {
+            hits: 0,
+            misses: 0,
+            errors: 2
+        }
+    );
+}
+
+#[tokio::test]
+async fn memory_cache_honours_a_short_ttl() {
+    let c = MemoryCache::new(10);
+    c.set("k", "v", Duration::from_millis(200)).await.unwrap();
+    c.set("long", "v", Duration::from_secs(60)).await.unwrap();
+    assert!(c.get("k").await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(c.get("k").await.unwrap(), None);
+    assert!(c.get("long").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn passwords_never_show_in_debug_or_errors() {
+    let url = format!("redis://:s3cret@127.0.0.1:{}", closed_port());
+    let c = RedisCache::new(&url, "p:").unwrap();
+    let any = AnyCache::Redis(c.clone());
+    for shown in [format!("{c:?}"), format!("{any:?}")] {
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+    let err = c.get("k").await.unwrap_err();
+    let err2 = c.ping().await.unwrap_err();
+    for shown in [
+        err.to_string(),
+        format!("{err:?}"),
+        err2.to_string(),
+        format!("{err2:?}"),
+    ] {
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+    for bad in ["http://:s3cret@host", "redis://:s3cret@host:notaport"] {
+        let err = RedisCache::new(bad, "p:").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert!(!format!("{err:?}").contains("s3cret"), "{err:?}");
+        assert!(err.to_string().contains("invalid Redis URL"), "{err}");
     }
 }
