@@ -37,6 +37,20 @@ pub enum Command {
     /// Manage API tokens of callers.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Make or rotate the key that encrypts stored credentials (`SECRET_KEY`).
+    #[command(subcommand)]
+    SecretKey(SecretKeyCommand),
+}
+
+/// `secret-key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SecretKeyCommand {
+    /// Print a new random key (32 bytes, base64) for `SECRET_KEY`.
+    Generate,
+    /// Re-seal every stored secret under a new key, in one transaction: the current key comes
+    /// from `SECRET_KEY` (unset if the secrets are in plain text), the new one from standard
+    /// input (an empty line stores them in plain text).
+    Rotate,
 }
 
 /// Log line format.
@@ -113,6 +127,12 @@ pub enum IntegrationCommand {
         /// The integration id.
         id: i64,
     },
+    /// Ask Jira who the stored credentials are (`/rest/api/2/myself`); exits non-zero when
+    /// Jira refuses them or answers as an anonymous user.
+    Check {
+        /// The integration id.
+        id: i64,
+    },
 }
 
 /// Arguments of `integration add`.
@@ -130,7 +150,8 @@ pub struct IntegrationAddArgs {
     /// A human name (defaults to the host).
     #[arg(long)]
     pub name: Option<String>,
-    /// `pat`, `basic` (built today); `oauth1`, `oauth2`, `connect-jwt` (coming).
+    /// `pat` or `basic` (Server), `basic` (Cloud), `oauth1` (Server), `oauth2` (both),
+    /// `connect-jwt` (Cloud).
     #[arg(long)]
     pub auth: String,
     /// The user (Server) or account email (Cloud) for `basic`.
@@ -142,10 +163,11 @@ pub struct IntegrationAddArgs {
     /// PEM file of the OAuth 1.0a private key (`oauth1`).
     #[arg(long)]
     pub private_key_file: Option<PathBuf>,
-    /// OAuth 2.0 client id (`oauth2`).
+    /// OAuth 2.0 client id (`oauth2`), or the Connect app key sent as `iss` (`connect-jwt`,
+    /// default `jira-search`).
     #[arg(long)]
     pub client_id: Option<String>,
-    /// OAuth 2.0 token URL (`oauth2`).
+    /// OAuth 2.0 token URL (`oauth2`; defaults to Atlassian's on Jira Cloud).
     #[arg(long)]
     pub token_url: Option<String>,
     /// Accept a plain `http://` base URL (trusted local networks, tests).

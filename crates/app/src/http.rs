@@ -19,7 +19,7 @@ use store_sqlite::SqliteStore;
 use crate::metrics::Metrics;
 
 /// The search service as wired in production.
-pub type Search = SearchService<HyperJira, SqliteStore, AnyCache>;
+pub type Search = SearchService<HyperJira<SqliteStore>, SqliteStore, AnyCache>;
 
 /// What every request handler shares.
 pub struct AppState {

@@ -83,10 +83,28 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> 
 /// The composition root: every adapter built from the configuration.
 async fn build_state(database_url: &str, args: &ServeArgs) -> Result<AppState, CliError> {
     let store = crate::admin::open_store(database_url).await?;
-    let jira = HyperJira::new(JiraHttpConfig {
-        timeout: Duration::from_secs(args.jira_timeout_seconds),
-        ..JiraHttpConfig::default()
-    })
+    // Fail fast, before listening, when stored secrets cannot be opened with this key.
+    let report = store
+        .secrets_report()
+        .await
+        .map_err(|e| CliError::Failure(format!("cannot start: {}", crate::error_chain(&e))))?;
+    if crate::admin::secret_key_from_env()?.is_none() {
+        tracing::warn!(
+            "SECRET_KEY is not set: Jira credentials are stored in plain text in the database (see docs/operations.md)"
+        );
+    } else if report.plain > 0 {
+        tracing::warn!(
+            plain = report.plain,
+            "some integrations' secrets are still in plain text: run `jira-search secret-key rotate` to seal them"
+        );
+    }
+    let jira = HyperJira::with_credential_updates(
+        JiraHttpConfig {
+            timeout: Duration::from_secs(args.jira_timeout_seconds),
+            ..JiraHttpConfig::default()
+        },
+        store.clone(),
+    )
     .map_err(|e| CliError::Failure(e.to_string()))?;
     let cache = match args.redis_url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => AnyCache::Redis(

@@ -19,7 +19,8 @@ pub use model::{
     Provider, Slug, ATLASSIAN_TOKEN_URL,
 };
 pub use ports::{
-    CacheError, IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache, StoreError,
+    CacheError, CredentialUpdates, IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache,
+    StoreError,
 };
 pub use search::{Choice, SearchError, SearchRequest, SearchService, SearchSettings};
 pub use secret::Secret;

@@ -196,11 +196,6 @@ impl AuthMethod {
             Provider::JiraCloud => matches!(self, Self::Basic | Self::OAuth2 | Self::ConnectJwt),
         }
     }
-
-    /// Whether this build can talk to Jira with it yet.
-    pub fn implemented(self) -> bool {
-        matches!(self, Self::Pat | Self::Basic)
-    }
 }
 
 impl fmt::Display for AuthMethod {
@@ -447,7 +442,12 @@ mod tests {
         assert_eq!(u.as_str(), "https://jira.example.com");
         assert!(BaseUrl::parse("http://127.0.0.1:8080", true).is_ok());
         // The loopback needs no --allow-http: nothing crosses a network.
-        for local in ["http://127.0.0.1:8080", "http://127.9.9.9/jira", "http://localhost:2990/jira", "http://[::1]:8080"] {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9/jira",
+            "http://localhost:2990/jira",
+            "http://[::1]:8080",
+        ] {
             assert!(BaseUrl::parse(local, false).is_ok(), "{local}");
         }
         assert!(BaseUrl::parse("http://10.0.0.5:8080", false).is_err());

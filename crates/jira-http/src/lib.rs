@@ -1,20 +1,26 @@
 //! The domain's [`JiraApi`] port over hyper-util's pooled client and rustls.
 //!
 //! One module per concern: [`url`] builds request URLs, [`auth`] turns credentials into an
-//! `Authorization` header, [`tls`] builds the two TLS configurations (verifying, and not
+//! `Authorization` header per request (with [`oauth1`], [`connect_jwt`] and the OAuth 2.0 token
+//! manager in [`oauth2`]), [`tls`] builds the two TLS configurations (verifying, and not
 //! verifying for Server instances added with `--no-verify-tls`), [`errors`] reads Jira's
 //! error bodies, which are often not JSON.
 
 pub mod auth;
+pub mod connect_jwt;
 pub mod errors;
+pub mod oauth1;
+pub mod oauth2;
 pub mod tls;
 pub mod url;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use domain::{Integration, JiraApi, JiraError, JiraRequest};
-use http_body_util::{BodyExt, Empty, Limited};
+use domain::ports::CredentialUpdates;
+use domain::{Integration, IntegrationId, JiraApi, JiraError, JiraRequest, Secret, StoreError};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
 use hyper::{Method, Request};
 use hyper_rustls::HttpsConnector;
@@ -52,18 +58,51 @@ pub enum JiraHttpError {
     Tls(#[from] rustls::Error),
 }
 
-type HttpsClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
+pub(crate) type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// The [`CredentialUpdates`] of a client built without a store: it cannot persist a rotated
+/// refresh token, so OAuth 2.0 renewals fail loudly instead of losing the grant.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCredentialUpdates;
+
+impl CredentialUpdates for NoCredentialUpdates {
+    async fn save_refresh_token(
+        &self,
+        _integration: IntegrationId,
+        _refresh_token: &Secret,
+    ) -> Result<(), StoreError> {
+        Err(StoreError(
+            "this Jira client has no credential store, so a rotated OAuth 2.0 refresh token cannot be persisted"
+                .to_owned(),
+        ))
+    }
+}
 
 /// Calls Jira over HTTP/1.1 or HTTP/2 (negotiated by ALPN), with pooled connections per
-/// host and a deadline on every call.
-#[derive(Clone)]
-pub struct HyperJira {
+/// host and a deadline on every call. `U` saves rotated OAuth 2.0 refresh tokens.
+pub struct HyperJira<U = NoCredentialUpdates> {
     verifying: HttpsClient,
     insecure: HttpsClient,
     config: JiraHttpConfig,
+    oauth1_keys: Arc<oauth1::KeyCache>,
+    oauth2: Arc<oauth2::TokenManager>,
+    updates: Arc<U>,
 }
 
-impl std::fmt::Debug for HyperJira {
+impl<U> Clone for HyperJira<U> {
+    fn clone(&self) -> Self {
+        Self {
+            verifying: self.verifying.clone(),
+            insecure: self.insecure.clone(),
+            config: self.config.clone(),
+            oauth1_keys: self.oauth1_keys.clone(),
+            oauth2: self.oauth2.clone(),
+            updates: self.updates.clone(),
+        }
+    }
+}
+
+impl<U> std::fmt::Debug for HyperJira<U> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HyperJira")
             .field("config", &self.config)
@@ -72,15 +111,33 @@ impl std::fmt::Debug for HyperJira {
 }
 
 impl HyperJira {
-    /// Builds the client (no connection is made yet).
+    /// Builds the client (no connection is made yet). OAuth 2.0 integrations fail with it:
+    /// use [`HyperJira::with_credential_updates`] to persist rotated refresh tokens.
     ///
     /// # Errors
     /// [`JiraHttpError::Tls`] if the TLS configuration cannot be built.
     pub fn new(config: JiraHttpConfig) -> Result<Self, JiraHttpError> {
-        Ok(Self {
+        Self::with_credential_updates(config, NoCredentialUpdates)
+    }
+}
+
+impl<U> HyperJira<U> {
+    /// Builds the client; rotated OAuth 2.0 refresh tokens are saved through `updates`
+    /// before the new access token is used.
+    ///
+    /// # Errors
+    /// [`JiraHttpError::Tls`] if the TLS configuration cannot be built.
+    pub fn with_credential_updates(
+        config: JiraHttpConfig,
+        updates: U,
+    ) -> Result<HyperJira<U>, JiraHttpError> {
+        Ok(HyperJira {
             verifying: client(tls::verifying_config()?, config.timeout),
             insecure: client(tls::insecure_config()?, config.timeout),
             config,
+            oauth1_keys: Arc::default(),
+            oauth2: Arc::default(),
+            updates: Arc::new(updates),
         })
     }
 
@@ -89,15 +146,70 @@ impl HyperJira {
         self.config.timeout
     }
 
+    /// How many OAuth 2.0 access-token renewals this client (and its clones) made.
+    pub fn oauth2_renewals(&self) -> u64 {
+        self.oauth2.renewals()
+    }
+
+    fn http_for(&self, integration: &Integration) -> &HttpsClient {
+        if integration.verify_tls {
+            &self.verifying
+        } else {
+            &self.insecure
+        }
+    }
+}
+
+impl<U: CredentialUpdates> HyperJira<U> {
     async fn call(
         &self,
         integration: &Integration,
         request: &JiraRequest,
     ) -> Result<serde_json::Value, JiraError> {
+        let Some(grant) = oauth2::Grant::of(integration) else {
+            let target = auth::RequestTarget {
+                method: Method::GET.as_str(),
+                base: &integration.base_url,
+                request,
+            };
+            let auth =
+                auth::authorization_for(&integration.credentials, target, &self.oauth1_keys)?;
+            return self.send(integration, request, auth).await;
+        };
+        if std::any::TypeId::of::<U>() == std::any::TypeId::of::<NoCredentialUpdates>() {
+            // Fail before the token endpoint rotates a refresh token nobody could save.
+            return Err(JiraError::Config(
+                "OAuth 2.0 needs a credential store to persist rotated refresh tokens, and this Jira client has no credential store"
+                    .to_owned(),
+            ));
+        }
+        let http = self.http_for(integration);
+        let ua = &self.config.user_agent;
+        let token = self
+            .oauth2
+            .access_token(http, ua, &grant, &*self.updates, None)
+            .await?;
+        match self.send(integration, request, auth::bearer(&token)?).await {
+            // The token died early (revoked, expired server-side): renew once and retry once.
+            Err(JiraError::Status { status: 401, .. }) => {
+                let token = self
+                    .oauth2
+                    .access_token(http, ua, &grant, &*self.updates, Some(&token))
+                    .await?;
+                self.send(integration, request, auth::bearer(&token)?).await
+            }
+            other => other,
+        }
+    }
+
+    async fn send(
+        &self,
+        integration: &Integration,
+        request: &JiraRequest,
+        auth: HeaderValue,
+    ) -> Result<serde_json::Value, JiraError> {
         let uri = url::request_url(&integration.base_url, request);
         let host = url::host_of(&integration.base_url);
-        let mut auth = auth::authorization(&integration.credentials)?;
-        auth.set_sensitive(true);
         let req = Request::builder()
             .method(Method::GET)
             .uri(&uri)
@@ -108,18 +220,14 @@ impl HyperJira {
                     .unwrap_or_else(|_| HeaderValue::from_static("jira-search")),
             )
             .header(AUTHORIZATION, auth)
-            .body(Empty::new())
+            .body(Full::new(Bytes::new()))
             .map_err(|e| JiraError::Config(format!("cannot build a request to {host}: {e}")))?;
-        let client = if integration.verify_tls {
-            &self.verifying
-        } else {
-            &self.insecure
-        };
         let unreachable = |detail: String| JiraError::Unreachable {
             host: host.clone(),
             detail,
         };
-        let response = client
+        let response = self
+            .http_for(integration)
             .request(req)
             .await
             .map_err(|e| unreachable(errors::describe_client_error(&e)))?;
@@ -142,7 +250,7 @@ impl HyperJira {
     }
 }
 
-impl JiraApi for HyperJira {
+impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
     async fn get_json(
         &self,
         integration: &Integration,

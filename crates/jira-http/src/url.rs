@@ -16,13 +16,31 @@ pub fn encode(component: &str) -> String {
     utf8_percent_encode(component, COMPONENT).to_string()
 }
 
+/// The request's path relative to the base URL, as sent: `/seg1/seg2`, each segment encoded
+/// (empty for no segment).
+pub fn relative_path(request: &JiraRequest) -> String {
+    let mut path = String::new();
+    for segment in &request.segments {
+        path.push('/');
+        path.push_str(&encode(segment));
+    }
+    path
+}
+
+/// The base URL's context path (`/jira` of `https://example.com/jira`), empty for none.
+pub fn context_path(base: &BaseUrl) -> String {
+    let s = base.as_str();
+    let after_scheme = s.split_once("://").map_or(s, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) => after_scheme[i..].trim_end_matches('/').to_owned(),
+        None => String::new(),
+    }
+}
+
 /// `base` + `/seg1/seg2` + `?k=v&...`, each segment and component encoded.
 pub fn request_url(base: &BaseUrl, request: &JiraRequest) -> String {
     let mut url = base.as_str().trim_end_matches('/').to_owned();
-    for segment in &request.segments {
-        url.push('/');
-        url.push_str(&encode(segment));
-    }
+    url.push_str(&relative_path(request));
     for (i, (k, v)) in request.query.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         url.push_str(&encode(k));
@@ -65,6 +83,17 @@ mod tests {
             request_url(&BaseUrl::from_trusted("http://127.0.0.1:8080"), &req),
             "http://127.0.0.1:8080/rest/api/2/myself"
         );
+    }
+
+    #[test]
+    fn context_paths() {
+        for (base, ctx) in [
+            ("https://jira.example.com/jira", "/jira"),
+            ("https://jira.example.com/a/b/", "/a/b"),
+            ("http://127.0.0.1:8080", ""),
+        ] {
+            assert_eq!(context_path(&BaseUrl::from_trusted(base)), ctx, "{base}");
+        }
     }
 
     #[test]

@@ -68,6 +68,13 @@ pub(crate) enum Identity {
     Basic(String),
     /// A bearer token: the instance's service user.
     Bearer,
+    /// A verified OAuth 1.0a request: the user `oauth-user`.
+    OAuth1,
+    /// A verified Atlassian Connect JWT: the app user of this issuer.
+    Jwt(String),
+    /// An access token issued by the simulator's OAuth 2.0 token endpoint: the user
+    /// `oauth2-user`.
+    OAuth2,
 }
 
 /// Query parameters with Jersey's reading: a repeated single-valued parameter yields its first
@@ -722,10 +729,8 @@ impl Instance {
     }
 
     fn myself(&self, v: &str, identity: &Identity) -> Reply {
-        let user = match identity {
-            Identity::Anonymous | Identity::Bearer => self.service_user.clone(),
-            Identity::Basic(login) => self
-                .data
+        let find = |login: &str| {
+            self.data
                 .users
                 .iter()
                 .find(|u| {
@@ -735,7 +740,24 @@ impl Instance {
                             .is_some_and(|e| e.eq_ignore_ascii_case(login))
                 })
                 .cloned()
-                .unwrap_or_else(|| synthetic_user(login)),
+                .unwrap_or_else(|| synthetic_user(login))
+        };
+        let user = match identity {
+            Identity::Anonymous | Identity::Bearer => self.service_user.clone(),
+            Identity::Basic(login) => find(login),
+            Identity::OAuth1 => find("oauth-user"),
+            Identity::OAuth2 => find("oauth2-user"),
+            Identity::Jwt(issuer) => {
+                // The Connect app's own user: no e-mail, displayName = the app key.
+                let mut app = synthetic_user(issuer);
+                app.display_name = issuer.clone();
+                app.email = None;
+                let mut json = self.user_json(&app, v);
+                if let Some(m) = json.as_object_mut() {
+                    m.insert("accountType".into(), "app".into());
+                }
+                return Reply::json(200, &json);
+            }
         };
         Reply::json(200, &self.user_json(&user, v))
     }

@@ -13,13 +13,20 @@
 //! `GET /_sim/requests` (the [`RecordedRequest`] log), `DELETE /_sim/requests`,
 //! `POST /_sim/faults` (one [`Fault`] or an array; missing fields take their defaults),
 //! `GET /_sim/faults`, `DELETE /_sim/faults`, `GET /_sim/data` (users, projects, issues,
-//! suggestions) and `GET /_sim/health`.
+//! suggestions), `GET /_sim/health`, `POST /_sim/oauth2/expire` (expire every issued OAuth 2.0
+//! access token) and `GET /_sim/oauth2/stats` (`{"refreshes":N,"reuse_rejections":M}`).
+//!
+//! Authentication: Basic and static Bearer tokens, OAuth 1.0a RSA-SHA1 (RFC 5849), Atlassian
+//! Connect JWT (HS256 with `qsh`) and OAuth 2.0 access tokens issued by the simulator's token
+//! endpoint (`POST {context}/rest/oauth2/latest/token` and `POST /oauth/token`, rotating refresh
+//! tokens with reuse detection). Any refused credential gets the flavour's 401.
 //!
 //! Order of work for a Jira request: record it, wait `latency_ms`, apply the first matching
 //! fault (faults come before authentication), authenticate, route.
 
 #![forbid(unsafe_code)]
 
+mod auth;
 mod data;
 mod jira;
 mod jql;
@@ -116,6 +123,17 @@ pub struct SimConfig {
     pub accept_basic: Vec<(String, String)>,
     /// Server only: the instance hides e-mail addresses, so `emailAddress` is absent.
     pub hide_emails: bool,
+    /// OAuth 1.0a RSA-SHA1 consumers: `(consumer key, RSA public key PEM)`; the PEM is SPKI
+    /// (`BEGIN PUBLIC KEY`) or PKCS#1 (`BEGIN RSA PUBLIC KEY`).
+    pub oauth1_consumers: Vec<(String, String)>,
+    /// OAuth 1.0a access tokens accepted (`oauth_token`).
+    pub oauth1_tokens: Vec<String>,
+    /// Atlassian Connect apps: `(issuer = app key, shared secret)` for `Authorization: JWT`.
+    pub connect_apps: Vec<(String, String)>,
+    /// OAuth 2.0 clients: `(client id, client secret, initial refresh token)`.
+    pub oauth2_clients: Vec<(String, String, String)>,
+    /// Lifetime of the access tokens the token endpoint issues, in seconds.
+    pub oauth2_access_ttl_secs: u64,
 }
 
 impl Default for SimConfig {
@@ -136,6 +154,11 @@ impl Default for SimConfig {
             accept_tokens: Vec::new(),
             accept_basic: Vec::new(),
             hide_emails: false,
+            oauth1_consumers: Vec::new(),
+            oauth1_tokens: Vec::new(),
+            connect_apps: Vec::new(),
+            oauth2_clients: Vec::new(),
+            oauth2_access_ttl_secs: 3600,
         }
     }
 }
@@ -143,7 +166,11 @@ impl Default for SimConfig {
 impl SimConfig {
     /// Whether the instance accepts anonymous requests (no credentials configured).
     pub fn is_open(&self) -> bool {
-        self.accept_tokens.is_empty() && self.accept_basic.is_empty()
+        self.accept_tokens.is_empty()
+            && self.accept_basic.is_empty()
+            && self.oauth1_consumers.is_empty()
+            && self.connect_apps.is_empty()
+            && self.oauth2_clients.is_empty()
     }
 }
 

@@ -47,6 +47,24 @@ struct Args {
     /// Jira Server: the instance hides e-mail addresses.
     #[arg(long)]
     hide_emails: bool,
+    /// An OAuth 1.0a RSA-SHA1 consumer KEY:PATH_TO_PUBLIC_PEM (SPKI or PKCS#1; split on the
+    /// first ':'); repeatable.
+    #[arg(long = "oauth1-consumer", value_name = "KEY:PATH", value_parser = parse_pair)]
+    oauth1_consumers: Vec<(String, String)>,
+    /// An OAuth 1.0a access token to accept; repeatable.
+    #[arg(long = "oauth1-token", value_name = "TOKEN")]
+    oauth1_tokens: Vec<String>,
+    /// An Atlassian Connect app ISSUER:SECRET whose JWTs are accepted (split on the first ':');
+    /// repeatable.
+    #[arg(long = "connect-app", value_name = "ISSUER:SECRET", value_parser = parse_pair)]
+    connect_apps: Vec<(String, String)>,
+    /// An OAuth 2.0 client ID:SECRET:REFRESH_TOKEN (the id ends at the first ':', the refresh
+    /// token starts after the last); repeatable.
+    #[arg(long = "oauth2-client", value_name = "ID:SECRET:REFRESH_TOKEN", value_parser = parse_oauth2_client)]
+    oauth2_clients: Vec<(String, String, String)>,
+    /// Lifetime of issued OAuth 2.0 access tokens, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    oauth2_access_ttl_secs: u64,
 }
 
 fn parse_flavor(s: &str) -> Result<Flavor, String> {
@@ -60,9 +78,40 @@ fn parse_basic(s: &str) -> Result<(String, String), String> {
     }
 }
 
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once(':') {
+        Some((name, value)) if !name.is_empty() && !value.is_empty() => {
+            Ok((name.to_string(), value.to_string()))
+        }
+        _ => Err("expected NAME:VALUE".to_string()),
+    }
+}
+
+fn parse_oauth2_client(s: &str) -> Result<(String, String, String), String> {
+    let err = || "expected ID:SECRET:REFRESH_TOKEN".to_string();
+    let (id, rest) = s.split_once(':').ok_or_else(err)?;
+    let (secret, refresh) = rest.rsplit_once(':').ok_or_else(err)?;
+    if id.is_empty() || refresh.is_empty() {
+        return Err(err());
+    }
+    Ok((id.to_string(), secret.to_string(), refresh.to_string()))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let mut oauth1_consumers = Vec::new();
+    for (key, path) in &args.oauth1_consumers {
+        match std::fs::read_to_string(path) {
+            Ok(pem) => oauth1_consumers.push((key.clone(), pem)),
+            Err(e) => {
+                eprintln!(
+                    "jira-sim: cannot read the public key of consumer '{key}' at {path}: {e}"
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let cfg = SimConfig {
         flavor: args.flavor,
         listen: args.listen,
@@ -75,12 +124,17 @@ async fn main() -> ExitCode {
         accept_tokens: args.accept_tokens,
         accept_basic: args.accept_basic,
         hide_emails: args.hide_emails,
+        oauth1_consumers,
+        oauth1_tokens: args.oauth1_tokens,
+        connect_apps: args.connect_apps,
+        oauth2_clients: args.oauth2_clients,
+        oauth2_access_ttl_secs: args.oauth2_access_ttl_secs,
         ..SimConfig::default()
     };
     let sim = match jira_sim::start(cfg).await {
         Ok(sim) => sim,
         Err(e) => {
-            eprintln!("jira-sim: cannot listen on {}: {e}", args.listen);
+            eprintln!("jira-sim: cannot start on {}: {e}", args.listen);
             return ExitCode::FAILURE;
         }
     };
@@ -156,5 +210,46 @@ mod tests {
         assert_eq!(a.accept_basic, vec![("u".to_string(), "p".to_string())]);
         assert!(a.hide_emails);
         assert_eq!(a.users, 25);
+        assert!(a.oauth2_clients.is_empty());
+        assert_eq!(a.oauth2_access_ttl_secs, 3600);
+    }
+
+    #[test]
+    fn auth_scheme_flags_parse() {
+        let a = Args::try_parse_from([
+            "jira-sim",
+            "--oauth1-consumer",
+            "jira-search:/tmp/key.pem",
+            "--oauth1-consumer",
+            "other:/k.pem",
+            "--oauth1-token",
+            "at1",
+            "--connect-app",
+            "com.example.app:sh:ar:ed",
+            "--oauth2-client",
+            "cid:sec:ret:rt-1",
+            "--oauth2-access-ttl-secs",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(
+            a.oauth1_consumers,
+            vec![
+                ("jira-search".to_string(), "/tmp/key.pem".to_string()),
+                ("other".to_string(), "/k.pem".to_string())
+            ]
+        );
+        assert_eq!(a.oauth1_tokens, vec!["at1"]);
+        assert_eq!(
+            a.connect_apps,
+            vec![("com.example.app".to_string(), "sh:ar:ed".to_string())]
+        );
+        assert_eq!(
+            a.oauth2_clients,
+            vec![("cid".to_string(), "sec:ret".to_string(), "rt-1".to_string())]
+        );
+        assert_eq!(a.oauth2_access_ttl_secs, 5);
+        assert!(parse_oauth2_client("cid:rt").is_err());
+        assert!(parse_pair("nocolon").is_err());
     }
 }

@@ -15,7 +15,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
+use hyper::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::{Method, Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -25,6 +25,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::auth::{self, ConnectJwt, OAuth1, OAuth2, TokenRequest};
 use crate::data::{self, DataSet};
 use crate::jira::{Identity, Instance, Reply, HTML, JSON, TEXT};
 use crate::text::{encode_component, parse_query};
@@ -51,6 +52,13 @@ struct Shared {
     latency_ms: u64,
     accept_tokens: Vec<String>,
     accept_basic: Vec<(String, String)>,
+    /// No credentials configured: anonymous requests are served.
+    open: bool,
+    oauth1: OAuth1,
+    jwt: ConnectJwt,
+    oauth2: OAuth2,
+    /// `IP:PORT` it listens on, for requests without a `Host` header.
+    host_fallback: String,
     instance: Instance,
     log: Mutex<VecDeque<RecordedRequest>>,
     faults: Mutex<Vec<ActiveFault>>,
@@ -58,7 +66,7 @@ struct Shared {
 }
 
 /// Locks a mutex, carrying on with the data if a panicking thread poisoned it.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -148,6 +156,23 @@ impl SimHandle {
         self.shared.instance.data.issues.clone()
     }
 
+    /// Expires every OAuth 2.0 access token issued so far (they then get the 401 of bad
+    /// credentials); refresh tokens stay valid.
+    pub fn expire_access_tokens(&self) {
+        self.shared.oauth2.expire_all();
+    }
+
+    /// How many refresh-token grants succeeded.
+    pub fn oauth2_refresh_count(&self) -> u64 {
+        self.shared.oauth2.refreshes()
+    }
+
+    /// How many reuses of an already-rotated refresh token were refused (each revoked its
+    /// token family).
+    pub fn oauth2_reuse_rejections(&self) -> u64 {
+        self.shared.oauth2.reuse_rejections()
+    }
+
     /// Stops accepting, closes every connection (including held ones) and waits for the server
     /// task to end.
     pub async fn shutdown(mut self) {
@@ -204,6 +229,8 @@ pub(crate) fn build_data(cfg: &SimConfig) -> DataSet {
 /// When the listen address cannot be bound.
 pub async fn start(cfg: SimConfig) -> io::Result<SimHandle> {
     let context_path = normalize_context_path(&cfg.context_path);
+    let oauth1 = OAuth1::new(&cfg.oauth1_consumers, &cfg.oauth1_tokens)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let listener = TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let mut shown = addr;
@@ -222,6 +249,11 @@ pub async fn start(cfg: SimConfig) -> io::Result<SimHandle> {
         latency_ms: cfg.latency_ms,
         accept_tokens: cfg.accept_tokens.clone(),
         accept_basic: cfg.accept_basic.clone(),
+        open: cfg.is_open(),
+        oauth1,
+        jwt: ConnectJwt::new(&cfg.connect_apps),
+        oauth2: OAuth2::new(&cfg.oauth2_clients, cfg.oauth2_access_ttl_secs),
+        host_fallback: shown.to_string(),
         instance: Instance::new(cfg.flavor, cfg.hide_emails, base_url.clone(), data),
         log: Mutex::new(VecDeque::new()),
         faults: Mutex::new(Vec::new()),
@@ -357,21 +389,66 @@ async fn handle(
     let raw_query = req.uri().query().map(str::to_string);
     let query = parse_query(raw_query.as_deref());
     let credentials = Credentials::from_headers(req.headers());
-    drop(req);
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_string()))
+        .unwrap_or_else(|| shared.host_fallback.clone());
+    let jira_path = shared.jira_path(&path).map(str::to_string);
+    let is_token_endpoint = method == "POST"
+        && (path == "/oauth/token" || jira_path.as_deref() == Some("/rest/oauth2/latest/token"));
+    let token_request = if is_token_endpoint {
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let basic = match &credentials {
+            Credentials::Basic { user, secret } => Some((user.clone(), secret.clone())),
+            _ => None,
+        };
+        let body = Limited::new(req.into_body(), MAX_CONTROL_BODY)
+            .collect()
+            .await
+            .map(|c| c.to_bytes());
+        Some(match body {
+            Ok(body) => TokenRequest::parse(content_type.as_deref(), &body, basic),
+            Err(e) => Err(format!("cannot read body: {e}")),
+        })
+    } else {
+        drop(req);
+        None
+    };
     shared.record(RecordedRequest {
         method: method.clone(),
         path: path.clone(),
-        query: query.clone(),
-        raw_query,
+        // The token endpoint's query is not kept: a careless client may put secrets there.
+        query: if is_token_endpoint {
+            Vec::new()
+        } else {
+            query.clone()
+        },
+        raw_query: if is_token_endpoint { None } else { raw_query },
         auth: credentials.kind(),
         auth_user: credentials.user(),
     });
-    let jira_path = shared.jira_path(&path);
-    let fault = shared.take_fault(jira_path.unwrap_or(&path));
+    let request = RequestInfo {
+        method,
+        path,
+        host,
+        query,
+    };
+    let fault = shared.take_fault(jira_path.as_deref().unwrap_or(&request.path));
     if shared.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(shared.latency_ms)).await;
     }
     let request_id = shared.request_ids.fetch_add(1, Ordering::Relaxed);
+    let respond = || match &token_request {
+        Some(token_request) => shared.token_answer(token_request),
+        None => shared.answer(&request, jira_path.as_deref(), &credentials),
+    };
     if let Some(fault) = fault {
         if fault.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
@@ -395,8 +472,7 @@ async fn handle(
             }
             FaultKind::MalformedJson => {
                 let body = if fault.body.is_empty() {
-                    let real = shared.answer(&method, jira_path, &query, &credentials);
-                    truncate_json(&real.body)
+                    truncate_json(&respond().body)
                 } else {
                     Bytes::from(fault.body)
                 };
@@ -406,13 +482,22 @@ async fn handle(
             }
         }
     }
-    let reply = shared
-        .answer(&method, jira_path, &query, &credentials)
-        .header(
-            "X-AREQUESTID",
-            format!("{}x{request_id}x1", 600 + request_id % 840),
-        );
+    let reply = respond().header(
+        "X-AREQUESTID",
+        format!("{}x{request_id}x1", 600 + request_id % 840),
+    );
     Ok(into_response(reply))
+}
+
+/// What authentication needs to know about a request besides its credentials.
+struct RequestInfo {
+    method: String,
+    /// The raw path, context path included.
+    path: String,
+    /// The `Host` header (or the listen address).
+    host: String,
+    /// Decoded query pairs.
+    query: Vec<(String, String)>,
 }
 
 /// Cuts a JSON body about in half, on a character boundary, so it can no longer parse.
@@ -454,8 +539,10 @@ enum Credentials {
     /// A Basic header that does not decode to `user:secret`.
     BadBasic,
     Bearer(String),
-    Jwt,
-    OAuth,
+    /// `JWT <token>`.
+    Jwt(String),
+    /// `OAuth ...` with its decoded parameters (`None` when they do not parse).
+    OAuth(Option<Vec<(String, String)>>),
     Other,
 }
 
@@ -487,8 +574,8 @@ impl Credentials {
                     .unwrap_or(Credentials::BadBasic)
             }
             "bearer" => Credentials::Bearer(rest.to_string()),
-            "jwt" => Credentials::Jwt,
-            "oauth" => Credentials::OAuth,
+            "jwt" => Credentials::Jwt(rest.to_string()),
+            "oauth" => Credentials::OAuth(auth::parse_oauth_header(rest)),
             _ => Credentials::Other,
         }
     }
@@ -498,8 +585,8 @@ impl Credentials {
             Credentials::None => AuthKind::None,
             Credentials::Basic { .. } | Credentials::BadBasic => AuthKind::Basic,
             Credentials::Bearer(_) => AuthKind::Bearer,
-            Credentials::Jwt => AuthKind::Jwt,
-            Credentials::OAuth => AuthKind::OAuth,
+            Credentials::Jwt(_) => AuthKind::Jwt,
+            Credentials::OAuth(_) => AuthKind::OAuth,
             Credentials::Other => AuthKind::Other,
         }
     }
@@ -564,24 +651,44 @@ impl Shared {
 
     fn answer(
         &self,
-        method: &str,
+        request: &RequestInfo,
         jira_path: Option<&str>,
-        query: &[(String, String)],
         credentials: &Credentials,
     ) -> Reply {
         let Some(jira_path) = jira_path else {
             // Outside the webapp: Tomcat answers, no Jira authentication involved.
             return Reply::new(404, Some(HTML), TOMCAT_404_PAGE);
         };
-        match self.authenticate(credentials) {
-            Ok(identity) => self.instance.answer(method, jira_path, query, &identity),
+        match self.authenticate(request, jira_path, credentials) {
+            Ok(identity) => {
+                self.instance
+                    .answer(&request.method, jira_path, &request.query, &identity)
+            }
             Err(reply) => reply,
         }
     }
 
-    fn authenticate(&self, credentials: &Credentials) -> Result<Identity, Reply> {
-        let open = self.accept_tokens.is_empty() && self.accept_basic.is_empty();
-        if open {
+    /// Answers the OAuth 2.0 token endpoint in the words of Atlassian's.
+    fn token_answer(&self, request: &Result<TokenRequest, String>) -> Reply {
+        let (status, body) = match request {
+            Ok(request) => self.oauth2.token(request),
+            Err(e) => (
+                400,
+                json!({ "error": "invalid_request", "error_description": e }),
+            ),
+        };
+        Reply::json(status, &body)
+            .header("Cache-Control", "no-store")
+            .header("Pragma", "no-cache")
+    }
+
+    fn authenticate(
+        &self,
+        request: &RequestInfo,
+        jira_path: &str,
+        credentials: &Credentials,
+    ) -> Result<Identity, Reply> {
+        if self.open {
             return Ok(match credentials {
                 Credentials::Basic { user, .. } => Identity::Basic(user.clone()),
                 Credentials::Bearer(_) => Identity::Bearer,
@@ -600,6 +707,31 @@ impl Shared {
             Credentials::Bearer(token) if self.accept_tokens.iter().any(|t| t == token) => {
                 Ok(Identity::Bearer)
             }
+            Credentials::Bearer(token) if self.oauth2.access_ok(token) => Ok(Identity::OAuth2),
+            Credentials::OAuth(Some(params)) if !self.oauth1.is_empty() => {
+                let base_uri = auth::base_string_uri("http", &request.host, &request.path);
+                self.oauth1
+                    .verify(
+                        &request.method,
+                        &base_uri,
+                        &request.query,
+                        params,
+                        auth::now_secs(),
+                    )
+                    .map(|_consumer| Identity::OAuth1)
+                    .map_err(|_reason| self.unauthorized(true))
+            }
+            Credentials::Jwt(token) if !self.jwt.is_empty() => self
+                .jwt
+                .verify(
+                    token,
+                    &request.method,
+                    jira_path,
+                    &request.query,
+                    auth::now_secs(),
+                )
+                .map(Identity::Jwt)
+                .map_err(|_reason| self.unauthorized(true)),
             Credentials::None => Err(self.unauthorized(false)),
             _ => Err(self.unauthorized(true)),
         }
@@ -702,6 +834,17 @@ async fn control_route(shared: &Shared, req: Request<Incoming>) -> Reply {
             )
         }
         (Method::GET, "/_sim/health") => Reply::json(200, &json!({ "status": "ok" })),
+        (Method::POST, "/_sim/oauth2/expire") => {
+            let expired = shared.oauth2.expire_all();
+            Reply::json(200, &json!({ "expired": expired }))
+        }
+        (Method::GET, "/_sim/oauth2/stats") => Reply::json(
+            200,
+            &json!({
+                "refreshes": shared.oauth2.refreshes(),
+                "reuse_rejections": shared.oauth2.reuse_rejections(),
+            }),
+        ),
         _ => control_error(404, "unknown control route"),
     }
 }

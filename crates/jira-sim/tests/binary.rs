@@ -93,3 +93,79 @@ fn rejects_bad_flags() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+#[tokio::test]
+async fn serves_the_oauth_flags() {
+    let pem = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/oauth1_public.pem"
+    );
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_jira-sim"))
+            .args([
+                "--oauth1-consumer",
+                &format!("jira-search:{pem}"),
+                "--oauth1-token",
+                "at-1",
+                "--connect-app",
+                "com.example.app:secret",
+                "--oauth2-client",
+                "cid:csecret:rt-0",
+                "--oauth2-access-ttl-secs",
+                "120",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn jira-sim"),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let base = line.trim_end().to_string();
+
+    // Configured schemes close the instance.
+    let r = common::get(&format!("{base}/rest/api/2/myself")).await;
+    assert_eq!(r.status, 401);
+    let r = common::send(
+        "POST",
+        &format!("{base}/oauth/token"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "grant_type=refresh_token&client_id=cid&client_secret=csecret&refresh_token=rt-0",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["expires_in"], 120);
+    let access = r.json()["access_token"].as_str().unwrap().to_string();
+    let r = common::get_with(
+        &format!("{base}/rest/api/2/myself"),
+        &[("Authorization", &format!("Bearer {access}"))],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let stats = common::get(&format!("{base}/_sim/oauth2/stats")).await;
+    assert_eq!(stats.json()["refreshes"], 1);
+
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+}
+
+#[test]
+fn rejects_a_missing_oauth1_key_file() {
+    let out = Command::new(env!("CARGO_BIN_EXE_jira-sim"))
+        .args(["--oauth1-consumer", "k:/nonexistent/key.pem"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_jira-sim"))
+        .args(["--oauth2-client", "only-id"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}

@@ -2,6 +2,9 @@
 //! tokens, over sqlx. It implements [`domain::IntegrationStore`] for the search path and
 //! offers the administrative operations the CLI needs.
 //!
+//! Secrets are kept as a versioned bundle in the `secret` column, sealed with AES-256-GCM
+//! when the store is opened with a [`SecretKey`] (see the `secrets` module).
+//!
 //! Queries are runtime-checked (`sqlx::query`), so a fresh clone builds without a database;
 //! the tests run every query through the real migrations.
 
@@ -9,6 +12,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use domain::ports::CredentialUpdates;
 use domain::token::{hash_token, token_id, MIN_REVOKE_PREFIX, TOKEN_ID_LEN};
 use domain::{
     AuthMethod, BaseUrl, Credentials, Integration, IntegrationId, IntegrationStore, Org, OrgId,
@@ -21,7 +25,12 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqliteConnection};
 
 #[cfg(test)]
+mod secret_tests;
+mod secrets;
+#[cfg(test)]
 mod tests;
+
+pub use secrets::SecretKey;
 
 /// The migrations of `../../migrations`, embedded at build time.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
@@ -63,6 +72,13 @@ pub enum SqliteStoreError {
     /// The migrations could not be applied.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The integration's secrets are sealed, and the store was opened without a key.
+    #[error("the secrets of integration {0} are encrypted: set SECRET_KEY to the key they were sealed with")]
+    SecretKeyMissing(i64),
+    /// The store's key does not open the integration's sealed secrets (another key, or a
+    /// sealed blob copied from another integration).
+    #[error("the secrets of integration {0} cannot be decrypted with this SECRET_KEY: it is not the key they were sealed with")]
+    SecretKeyWrong(i64),
 }
 
 impl SqliteStoreError {
@@ -76,7 +92,11 @@ impl SqliteStoreError {
             | Self::TokenNotFound
             | Self::TokenAmbiguous(_)
             | Self::InvalidInput(_) => true,
-            Self::CorruptRow(_) | Self::Database(_) | Self::Migrate(_) => false,
+            Self::CorruptRow(_)
+            | Self::Database(_)
+            | Self::Migrate(_)
+            | Self::SecretKeyMissing(_)
+            | Self::SecretKeyWrong(_) => false,
         }
     }
 }
@@ -121,16 +141,28 @@ pub struct IntegrationSummary {
     pub enabled: bool,
     /// How it authenticates.
     pub auth_method: AuthMethod,
-    /// The user of `basic` credentials.
+    /// The non-secret name of the credentials: the basic user, the OAuth 1.0a consumer
+    /// key, the OAuth 2.0 client id or the Connect JWT issuer.
     pub user: Option<String>,
     /// Slugs of the orgs it is linked to, by org id.
     pub orgs: Vec<String>,
 }
 
-/// The store: a pool of SQLite connections. Cloning shares the pool.
+/// How many integration secrets are sealed and how many are kept in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SecretsReport {
+    /// Rows whose secrets are sealed (`sealed:v1:`); the store's key opens every one.
+    pub sealed: usize,
+    /// Rows whose secrets are kept in clear (`plain:v1:`).
+    pub plain: usize,
+}
+
+/// The store: a pool of SQLite connections and the key that seals secrets, if any.
+/// Cloning shares the pool.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    key: Option<SecretKey>,
 }
 
 impl SqliteStore {
@@ -146,6 +178,21 @@ impl SqliteStore {
     /// SQLite cannot open the file, [`SqliteStoreError::Migrate`] when a migration fails
     /// (e.g. the file belongs to a newer version).
     pub async fn open(database_url: &str) -> Result<Self, SqliteStoreError> {
+        Self::open_with_key(database_url, None).await
+    }
+
+    /// Like [`SqliteStore::open`], with the key that seals every secret written and opens
+    /// sealed ones. Without a key, secrets are written in clear (`plain:v1:`) and sealed
+    /// ones cannot be read ([`SqliteStoreError::SecretKeyMissing`]); plain rows are readable
+    /// either way.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`]. The key is not checked against stored secrets here: call
+    /// [`SqliteStore::secrets_report`] for that.
+    pub async fn open_with_key(
+        database_url: &str,
+        key: Option<SecretKey>,
+    ) -> Result<Self, SqliteStoreError> {
         let options = SqliteConnectOptions::from_str(database_url)
             .map_err(|e| {
                 SqliteStoreError::InvalidInput(format!(
@@ -174,7 +221,7 @@ impl SqliteStore {
         };
         let pool = pool_options.connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, key })
     }
 
     /// Checks that SQLite answers (`SELECT 1`), for `/readyz`.
@@ -235,7 +282,8 @@ impl SqliteStore {
     }
 
     /// Registers an integration and links it to `org`, in one `BEGIN IMMEDIATE`
-    /// transaction: on any error nothing is written.
+    /// transaction: on any error nothing is written. Its secrets are sealed when the store
+    /// has a key, kept in clear otherwise.
     ///
     /// # Errors
     /// [`SqliteStoreError::OrgNotFound`], [`SqliteStoreError::Database`].
@@ -244,22 +292,16 @@ impl SqliteStore {
         org: &OrgRef,
         new: &NewIntegration,
     ) -> Result<IntegrationId, SqliteStoreError> {
-        let (user, secret) = match &new.credentials {
-            Credentials::Pat { token } => (None, token),
-            Credentials::Basic { user, secret } => (Some(user.as_str()), secret),
-            other => {
-                return Err(SqliteStoreError::InvalidInput(format!(
-                    "auth method {} cannot be stored by this version",
-                    other.method()
-                )))
-            }
-        };
+        let (user, token_url, bundle) = secrets::split(&new.credentials);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let org = resolve_org_on(&mut tx, org).await?;
+        // The seal is bound to the row id, known only after the INSERT: insert an empty
+        // secret, then write the bundle, in the same transaction.
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO integrations \
-             (provider, name, base_url, verify_tls, enabled, auth_method, auth_user, secret) \
-             VALUES (?, ?, ?, ?, 1, ?, ?, ?) RETURNING id",
+             (provider, name, base_url, verify_tls, enabled, auth_method, auth_user, token_url, \
+              secret) \
+             VALUES (?, ?, ?, ?, 1, ?, ?, ?, '') RETURNING id",
         )
         .bind(new.provider.as_str())
         .bind(&new.name)
@@ -267,9 +309,15 @@ impl SqliteStore {
         .bind(new.verify_tls)
         .bind(new.credentials.method().as_str())
         .bind(user)
-        .bind(secret.expose())
+        .bind(token_url)
         .fetch_one(&mut *tx)
         .await?;
+        let stored = secrets::encode(self.key.as_ref(), id, &bundle)?;
+        sqlx::query("UPDATE integrations SET secret = ? WHERE id = ?")
+            .bind(stored)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO org_integrations (org_id, integration_id) VALUES (?, ?)")
             .bind(org.id.0)
             .bind(id)
@@ -489,7 +537,7 @@ impl SqliteStore {
     ) -> Result<Option<Integration>, SqliteStoreError> {
         let row = sqlx::query(
             "SELECT i.id, i.provider, i.name, i.base_url, i.verify_tls, i.enabled, \
-                    i.auth_method, i.auth_user, i.secret \
+                    i.auth_method, i.auth_user, i.token_url, i.secret \
              FROM integrations i \
              JOIN org_integrations l ON l.integration_id = i.id \
              WHERE l.org_id = ? AND i.id = ?",
@@ -498,7 +546,137 @@ impl SqliteStore {
         .bind(id.0)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(integration_from_row).transpose()
+        row.as_ref()
+            .map(|row| integration_from_row(self.key.as_ref(), row))
+            .transpose()
+    }
+
+    /// Counts sealed and plain secrets, and checks that the store's key opens every sealed
+    /// one: `serve` calls it at start-up to fail fast on a missing or wrong key. A row that
+    /// is corrupt in another way is counted by its prefix and reported only when read.
+    ///
+    /// # Errors
+    /// The first [`SqliteStoreError::SecretKeyMissing`] or
+    /// [`SqliteStoreError::SecretKeyWrong`], by integration id; [`SqliteStoreError::Database`].
+    pub async fn secrets_report(&self) -> Result<SecretsReport, SqliteStoreError> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, secret FROM integrations ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut report = SecretsReport::default();
+        for (id, stored) in rows {
+            match secrets::form(&stored) {
+                secrets::Form::Plain => report.plain += 1,
+                secrets::Form::Sealed => {
+                    report.sealed += 1;
+                    if let Err(
+                        e @ (SqliteStoreError::SecretKeyMissing(_)
+                        | SqliteStoreError::SecretKeyWrong(_)),
+                    ) = secrets::decode(self.key.as_ref(), id, &stored)
+                    {
+                        return Err(e);
+                    }
+                }
+                secrets::Form::Unknown => {}
+            }
+        }
+        Ok(report)
+    }
+
+    /// Rewrites every integration's secrets sealed under `new_key`, or in clear when it is
+    /// `None`, after opening them with the store's current key (plain rows need none).
+    /// One `BEGIN IMMEDIATE` transaction: on any failure nothing changes. The store itself
+    /// keeps its current key: reopen it with the new one to go on.
+    ///
+    /// Returns how many rows were rewritten.
+    ///
+    /// # Errors
+    /// [`SqliteStoreError::SecretKeyMissing`], [`SqliteStoreError::SecretKeyWrong`],
+    /// [`SqliteStoreError::CorruptRow`] for a row that cannot be opened,
+    /// [`SqliteStoreError::Database`].
+    pub async fn rotate_secrets(
+        &self,
+        new_key: Option<&SecretKey>,
+    ) -> Result<usize, SqliteStoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, secret FROM integrations ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?;
+        for (id, stored) in &rows {
+            let bundle = secrets::decode(self.key.as_ref(), *id, stored)?;
+            let rewritten = secrets::encode(new_key, *id, &bundle)?;
+            sqlx::query("UPDATE integrations SET secret = ? WHERE id = ?")
+                .bind(rewritten)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        // The old form of every secret may linger in free pages and in the WAL: rewrite the
+        // file so a copy of it holds only what was just written.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("VACUUM").execute(&self.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(rows.len())
+    }
+
+    /// Replaces the refresh token of an OAuth 2.0 integration, in one `BEGIN IMMEDIATE`
+    /// transaction (read, open, replace, re-seal, write): committed when it returns `Ok`.
+    ///
+    /// # Errors
+    /// [`SqliteStoreError::IntegrationNotFound`], [`SqliteStoreError::InvalidInput`] when
+    /// the integration does not use oauth2, [`SqliteStoreError::SecretKeyMissing`],
+    /// [`SqliteStoreError::SecretKeyWrong`], [`SqliteStoreError::CorruptRow`],
+    /// [`SqliteStoreError::Database`].
+    pub async fn replace_refresh_token(
+        &self,
+        id: IntegrationId,
+        refresh_token: &Secret,
+    ) -> Result<(), SqliteStoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT auth_method, secret FROM integrations WHERE id = ?")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (method, stored) = row.ok_or(SqliteStoreError::IntegrationNotFound(id.0))?;
+        let method = parse_auth_method(id.0, method)?;
+        if method != AuthMethod::OAuth2 {
+            return Err(SqliteStoreError::InvalidInput(format!(
+                "integration {} uses auth method {method}, which has no refresh token",
+                id.0
+            )));
+        }
+        let mut bundle = secrets::decode(self.key.as_ref(), id.0, &stored)?;
+        bundle.insert(
+            "refresh_token".into(),
+            serde_json::Value::String(refresh_token.expose().to_owned()),
+        );
+        let rewritten = secrets::encode(self.key.as_ref(), id.0, &bundle)?;
+        sqlx::query("UPDATE integrations SET secret = ? WHERE id = ?")
+            .bind(rewritten)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl CredentialUpdates for SqliteStore {
+    async fn save_refresh_token(
+        &self,
+        integration: IntegrationId,
+        refresh_token: &Secret,
+    ) -> Result<(), StoreError> {
+        Ok(self
+            .replace_refresh_token(integration, refresh_token)
+            .await?)
     }
 }
 
@@ -616,29 +794,19 @@ fn parse_auth_method(id: i64, method: String) -> Result<AuthMethod, SqliteStoreE
     })
 }
 
-/// A whole integration, credentials included. Error texts name the row, never the secret.
-fn integration_from_row(row: &SqliteRow) -> Result<Integration, SqliteStoreError> {
+/// A whole integration, credentials included, its secrets opened with `key`. Error texts
+/// name the row, never the secret.
+fn integration_from_row(
+    key: Option<&SecretKey>,
+    row: &SqliteRow,
+) -> Result<Integration, SqliteStoreError> {
     let head = IntegrationHead::from_row(row)?;
     let id = head.id;
     let method = parse_auth_method(id, row.try_get("auth_method")?)?;
     let user: Option<String> = row.try_get("auth_user")?;
-    let secret = Secret::new(row.try_get::<String, _>("secret")?);
-    let credentials = match method {
-        AuthMethod::Pat => Credentials::Pat { token: secret },
-        AuthMethod::Basic => Credentials::Basic {
-            user: user.ok_or_else(|| {
-                SqliteStoreError::CorruptRow(format!(
-                    "integration {id}: auth method basic without a user"
-                ))
-            })?,
-            secret,
-        },
-        other => {
-            return Err(SqliteStoreError::CorruptRow(format!(
-                "integration {id}: auth method {other} cannot be read by this version"
-            )))
-        }
-    };
+    let token_url: Option<String> = row.try_get("token_url")?;
+    let bundle = secrets::decode(key, id, &row.try_get::<String, _>("secret")?)?;
+    let credentials: Credentials = secrets::join(id, method, user, token_url, &bundle)?;
     Ok(Integration {
         id: IntegrationId(id),
         provider: head.provider,

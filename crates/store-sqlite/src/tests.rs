@@ -84,7 +84,7 @@ async fn open_creates_and_migrates_a_file_and_reopens() {
         .fetch_one(&again.pool)
         .await
         .unwrap();
-    assert_eq!(applied, 1);
+    assert_eq!(applied, 2);
 }
 
 #[tokio::test]
@@ -348,11 +348,15 @@ async fn credentials_round_trip() {
     assert_eq!(
         methods,
         vec![
-            ("pat".into(), None, SECRET.into()),
+            (
+                "pat".into(),
+                None,
+                format!(r#"plain:v1:{{"token":"{SECRET}"}}"#)
+            ),
             (
                 "basic".into(),
                 Some("bob@example.com".into()),
-                PASSWORD.into()
+                format!(r#"plain:v1:{{"secret":"{PASSWORD}"}}"#)
             ),
         ]
     );
@@ -360,18 +364,77 @@ async fn credentials_round_trip() {
 
 #[tokio::test]
 async fn corrupt_rows_are_errors_not_panics() {
-    let store = memory().await;
+    // With a key, so that a sealed bundle is checked past the key (plain ones read the same).
+    let store = SqliteStore::open_with_key("sqlite::memory:", Some(SecretKey::generate()))
+        .await
+        .unwrap();
     let acme = store.create_org(&slug("acme")).await.unwrap();
+    let pat_bundle = format!(r#"plain:v1:{{"token":"{SECRET}"}}"#);
+    let basic_bundle = format!(r#"plain:v1:{{"secret":"{SECRET}"}}"#);
     let cases = [
-        ("'kerberos'", "NULL", "unknown auth method"),
-        ("'basic'", "NULL", "basic without a user"),
-        ("'oauth1'", "NULL", "cannot be read"),
+        (
+            "'kerberos'",
+            "NULL",
+            pat_bundle.clone(),
+            "unknown auth method",
+        ),
+        (
+            "'basic'",
+            "NULL",
+            basic_bundle.clone(),
+            "basic without a user",
+        ),
+        (
+            "'pat'",
+            "NULL",
+            SECRET.to_string(),
+            "no readable secret bundle",
+        ),
+        (
+            "'pat'",
+            "NULL",
+            format!("plain:v1:{SECRET}"),
+            "not a JSON object",
+        ),
+        ("'pat'", "NULL", basic_bundle.clone(), "has no token"),
+        (
+            "'pat'",
+            "NULL",
+            format!("sealed:v1:{SECRET}!"),
+            "sealed secret bundle is not base64",
+        ),
+        ("'pat'", "NULL", "sealed:v1:AAAA".into(), "truncated"),
+        (
+            "'oauth1'",
+            "NULL",
+            pat_bundle.clone(),
+            "oauth1 without a user",
+        ),
+        (
+            "'oauth1'",
+            "'ck'",
+            pat_bundle.clone(),
+            "has no private_key_pem",
+        ),
+        (
+            "'oauth2'",
+            "'client'",
+            format!(r#"plain:v1:{{"client_secret":"{SECRET}","refresh_token":"r"}}"#),
+            "oauth2 without a token URL",
+        ),
+        (
+            "'connect-jwt'",
+            "'iss'",
+            pat_bundle.clone(),
+            "has no shared_secret",
+        ),
     ];
-    for (method, user, why) in cases {
+    for (method, user, secret, why) in cases {
         let id: i64 = sqlx::query_scalar(&format!(
             "INSERT INTO integrations (provider, name, base_url, auth_method, auth_user, secret) \
-             VALUES ('jira_server', 'x', 'https://x', {method}, {user}, '{SECRET}') RETURNING id"
+             VALUES ('jira_server', 'x', 'https://x', {method}, {user}, ?) RETURNING id"
         ))
+        .bind(&secret)
         .fetch_one(&store.pool)
         .await
         .unwrap();
@@ -669,6 +732,16 @@ fn user_errors_and_texts() {
             false,
             "database error: pool timed out while waiting for an open connection",
         ),
+        (
+            SqliteStoreError::SecretKeyMissing(4),
+            false,
+            "the secrets of integration 4 are encrypted: set SECRET_KEY to the key they were sealed with",
+        ),
+        (
+            SqliteStoreError::SecretKeyWrong(4),
+            false,
+            "the secrets of integration 4 cannot be decrypted with this SECRET_KEY: it is not the key they were sealed with",
+        ),
     ];
     for (err, user, text) in cases {
         assert_eq!(err.is_user_error(), user, "{err}");
@@ -692,6 +765,9 @@ fn store_futures_are_send() {
         send(store.linked_integration(OrgId(1), IntegrationId(1)));
         send(store.find_org(org));
         send(store.org_for_token_hash("h"));
+        send(store.secrets_report());
+        send(store.rotate_secrets(None));
+        send(store.save_refresh_token(IntegrationId(1), &Secret::new("r")));
     }
     let _ = check;
 }

@@ -63,21 +63,49 @@ impl Db {
 
     /// Runs the CLI with `stdin` piped in.
     pub fn cli(&self, args: &[&str], stdin: &str) -> Output {
+        self.cli_env(args, stdin, &[])
+    }
+
+    /// Runs the CLI with extra environment variables.
+    pub fn cli_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
         let mut child = Command::new(BIN)
             .args(args)
             .env("DATABASE_URL", &self.url)
             .env_remove("REDIS_URL")
+            .env_remove("SECRET_KEY")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
+        // A command that fails before reading its input may already have closed the pipe.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs `serve` expecting it to stop by itself (a start-up failure), within 20 s.
+    pub fn serve_once(&self, env: &[(&str, &str)]) -> Output {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .env("DATABASE_URL", &self.url)
+            .env("LISTEN_ADDR", "127.0.0.1:0")
+            .env_remove("REDIS_URL")
+            .env_remove("SECRET_KEY")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("serve did not stop by itself");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         child.wait_with_output().unwrap()
     }
 
@@ -106,6 +134,7 @@ impl Service {
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
             .env("DATABASE_URL", &db.url)
+            .env_remove("SECRET_KEY")
             .env("LISTEN_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .env_remove("LOG_FORMAT")

@@ -1,0 +1,327 @@
+//! OAuth 2.0 access tokens, renewed with the (rotating) refresh token.
+//!
+//! * An access token is renewed when none is held, when it expires within
+//!   [`RENEW_BEFORE`], or when Jira answered 401 to it.
+//! * Single flight: one `tokio::sync::Mutex` per integration; whoever holds it renews, the
+//!   others wait and then find the fresh token.
+//! * Rotation safety: a rotated refresh token is handed to [`CredentialUpdates`] and saved
+//!   before the new access token is used; if saving fails the call fails.
+//! * No token or secret ever appears in an error, a log line or `Debug` output.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use domain::ports::CredentialUpdates;
+use domain::{Integration, IntegrationId, JiraError, Secret};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
+use hyper::{Method, Request};
+use sha2::{Digest, Sha256};
+
+use crate::HttpsClient;
+
+/// Renew a token this long before it expires (half its lifetime if that is shorter).
+pub const RENEW_BEFORE: Duration = Duration::from_secs(60);
+/// Lifetime assumed when the endpoint does not say (`expires_in` missing).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Largest token endpoint answer read.
+const MAX_TOKEN_BODY: usize = 64 * 1024;
+/// Refresh tokens this process rotated away from, remembered per integration.
+const MAX_RETIRED: usize = 64;
+
+/// What one renewal needs from the integration.
+pub struct Grant<'a> {
+    /// The integration.
+    pub id: IntegrationId,
+    /// `client_id`.
+    pub client_id: &'a str,
+    /// The token endpoint.
+    pub token_url: &'a str,
+    /// `client_secret`.
+    pub client_secret: &'a Secret,
+    /// The refresh token as the caller read it (from the database).
+    pub refresh_token: &'a Secret,
+}
+
+impl<'a> Grant<'a> {
+    /// The grant of OAuth 2.0 credentials, `None` for any other scheme.
+    pub fn of(integration: &'a Integration) -> Option<Self> {
+        match &integration.credentials {
+            domain::Credentials::OAuth2 {
+                client_id,
+                token_url,
+                client_secret,
+                refresh_token,
+            } => Some(Self {
+                id: integration.id,
+                client_id,
+                token_url,
+                client_secret,
+                refresh_token,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Identifies the client (not the refresh token): a re-registered integration starts over.
+    fn client_fingerprint(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for part in [
+            self.client_id.as_bytes(),
+            self.token_url.as_bytes(),
+            self.client_secret.expose().as_bytes(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        h.finalize().into()
+    }
+}
+
+/// Held per integration, behind its mutex.
+#[derive(Default)]
+struct TokenState {
+    client: [u8; 32],
+    access: Option<AccessToken>,
+    /// The newest refresh token this process obtained.
+    current_refresh: Option<Secret>,
+    /// SHA-256 of refresh tokens this process rotated away from.
+    retired: HashSet<[u8; 32]>,
+}
+
+struct AccessToken {
+    token: Secret,
+    expires_at: Instant,
+    /// Renewed this long before `expires_at`: [`RENEW_BEFORE`], or half the lifetime of a
+    /// short-lived token (else a token living under a minute would be renewed every call).
+    margin: Duration,
+}
+
+/// The access tokens of every OAuth 2.0 integration, with single-flight renewal.
+#[derive(Default)]
+pub struct TokenManager {
+    states: Mutex<HashMap<IntegrationId, Arc<tokio::sync::Mutex<TokenState>>>>,
+    renewals: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenManager")
+            .field("renewals", &self.renewals())
+            .finish_non_exhaustive()
+    }
+}
+
+fn digest(s: &Secret) -> [u8; 32] {
+    Sha256::digest(s.expose().as_bytes()).into()
+}
+
+impl TokenManager {
+    /// How many renewals this manager made (for tests and metrics).
+    pub fn renewals(&self) -> u64 {
+        self.renewals.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn state(&self, id: IntegrationId) -> Arc<tokio::sync::Mutex<TokenState>> {
+        self.states
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(id)
+            .or_default()
+            .clone()
+    }
+
+    /// A usable access token: the held one, or a renewed one. `rejected` is a token Jira
+    /// answered 401 to; it is renewed unless another request already did.
+    ///
+    /// # Errors
+    /// The token endpoint's failure, or [`JiraError::Config`] when a rotated refresh token
+    /// could not be saved.
+    pub async fn access_token<U: CredentialUpdates>(
+        &self,
+        http: &HttpsClient,
+        user_agent: &str,
+        grant: &Grant<'_>,
+        updates: &U,
+        rejected: Option<&Secret>,
+    ) -> Result<Secret, JiraError> {
+        let state = self.state(grant.id);
+        let mut st = state.lock().await;
+        let client = grant.client_fingerprint();
+        if st.client != client {
+            *st = TokenState {
+                client,
+                ..TokenState::default()
+            };
+        }
+        if let Some(held) = &st.access {
+            let fresh = held.expires_at > Instant::now() + held.margin;
+            if fresh && rejected != Some(&held.token) {
+                return Ok(held.token.clone());
+            }
+        }
+        st.access = None;
+        // The database's token, unless it is one this process already rotated away from (the
+        // caller read it just before our rotation was saved).
+        let refresh = match &st.current_refresh {
+            Some(current) if st.retired.contains(&digest(grant.refresh_token)) => current.clone(),
+            _ => grant.refresh_token.clone(),
+        };
+        self.renewals
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let answer = request_token(http, user_agent, grant, &refresh).await?;
+        let new_refresh = answer
+            .refresh_token
+            .filter(|t| !t.is_empty())
+            .map(Secret::new);
+        if let Some(new_refresh) = new_refresh.filter(|t| *t != refresh) {
+            // Remember the rotation before anything else can fail or be cancelled: the old
+            // token may be dead already, the new one must not be lost.
+            if st.retired.len() >= MAX_RETIRED {
+                st.retired.clear();
+            }
+            st.retired.insert(digest(&refresh));
+            st.current_refresh = Some(new_refresh.clone());
+            updates
+                .save_refresh_token(grant.id, &new_refresh)
+                .await
+                .map_err(|e| {
+                    tracing::error!(
+                        integration = grant.id.0,
+                        error = %e,
+                        "the rotated OAuth 2.0 refresh token could not be saved"
+                    );
+                    JiraError::Config(format!(
+                        "the OAuth 2.0 refresh token was rotated but could not be saved ({e}); \
+                         the new access token is not used so the grant is not lost"
+                    ))
+                })?;
+        }
+        let lifetime = answer
+            .expires_in
+            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
+        let token = Secret::new(answer.access_token);
+        st.access = Some(AccessToken {
+            token: token.clone(),
+            expires_at: Instant::now() + lifetime,
+            margin: RENEW_BEFORE.min(lifetime / 2),
+        });
+        tracing::debug!(
+            integration = grant.id.0,
+            expires_in_s = lifetime.as_secs(),
+            "renewed the OAuth 2.0 access token"
+        );
+        Ok(token)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenErrorAnswer {
+    #[serde(default)]
+    error: Option<String>,
+}
+
+async fn request_token(
+    http: &HttpsClient,
+    user_agent: &str,
+    grant: &Grant<'_>,
+    refresh: &Secret,
+) -> Result<TokenAnswer, JiraError> {
+    let host = crate::url::host_of(&domain::BaseUrl::from_trusted(grant.token_url));
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "refresh_token")
+        .append_pair("client_id", grant.client_id)
+        .append_pair("client_secret", grant.client_secret.expose())
+        .append_pair("refresh_token", refresh.expose())
+        .finish();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(grant.token_url)
+        .header(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        )
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(
+            USER_AGENT,
+            HeaderValue::from_str(user_agent)
+                .unwrap_or_else(|_| HeaderValue::from_static("jira-search")),
+        )
+        .body(Full::new(Bytes::from(form)))
+        .map_err(|_| {
+            JiraError::Config(format!(
+                "the OAuth 2.0 token URL of integration {} is not a valid URL",
+                grant.id
+            ))
+        })?;
+    let unreachable = |detail: String| JiraError::Unreachable {
+        host: host.clone(),
+        detail: format!("OAuth 2.0 token endpoint: {detail}"),
+    };
+    let response = http
+        .request(req)
+        .await
+        .map_err(|e| unreachable(crate::errors::describe_client_error(&e)))?;
+    let status = response.status();
+    let body = Limited::new(response.into_body(), MAX_TOKEN_BODY)
+        .collect()
+        .await
+        .map_err(|e| unreachable(format!("reading the answer failed: {e}")))?
+        .to_bytes();
+    if !status.is_success() {
+        let code = serde_json::from_slice::<TokenErrorAnswer>(&body)
+            .ok()
+            .and_then(|a| a.error)
+            .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic()));
+        let message = match (status.as_u16(), code.as_deref()) {
+            (400 | 401 | 403, Some("invalid_grant")) => format!(
+                "the OAuth 2.0 token endpoint refused the refresh token (invalid_grant): integration {} needs re-authorising",
+                grant.id
+            ),
+            (_, Some(code)) => format!(
+                "the OAuth 2.0 token endpoint refused to renew the access token ({code})"
+            ),
+            (_, None) => "the OAuth 2.0 token endpoint refused to renew the access token".to_owned(),
+        };
+        return Err(JiraError::Status {
+            status: status.as_u16(),
+            error_messages: vec![message],
+            errors: Vec::new(),
+        });
+    }
+    let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
+        JiraError::InvalidBody(format!(
+            "the OAuth 2.0 token endpoint answered HTTP {} without a usable access_token: {}",
+            status.as_u16(),
+            json_problem(&e)
+        ))
+    })?;
+    if answer.access_token.is_empty() {
+        return Err(JiraError::InvalidBody(
+            "the OAuth 2.0 token endpoint answered an empty access_token".to_owned(),
+        ));
+    }
+    Ok(answer)
+}
+
+/// What is wrong with a token answer, without quoting it.
+fn json_problem(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "the answer could not be read",
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            "the answer is not JSON"
+        }
+        serde_json::error::Category::Data => "access_token is missing or not a string",
+    }
+}
