@@ -11,6 +11,13 @@ PORT=${DEMO_PORT:-8080}
 SERVER_PAT=demo-server-pat
 CLOUD_EMAIL=demo@example.com
 CLOUD_TOKEN=demo-cloud-api-token
+SERVER_USER=admin; SERVER_PASSWORD=demo-admin-password
+# OAuth 1.0a: a key pair made for the tests (it protects nothing), the consumer and a token.
+OAUTH1_PRIVATE=crates/app/tests/fixtures/oauth1-test-private.pem
+OAUTH1_PUBLIC=crates/app/tests/fixtures/oauth1-test-public.pem
+OAUTH1_CONSUMER=jira-search-demo; OAUTH1_TOKEN=demo-oauth1-token; OAUTH1_TOKEN_SECRET=demo-oauth1-secret
+OAUTH2_CLIENT=demo-client; OAUTH2_SECRET=demo-client-secret; OAUTH2_REFRESH=demo-refresh-token
+CONNECT_APP=com.example.jira-search; CONNECT_SECRET=demo-connect-shared-secret
 
 pids=()
 cleanup() {
@@ -35,8 +42,11 @@ start_sim() { # flavor out-file extra-args...
   for _ in $(seq 1 100); do [[ -s "$out" ]] && break; sleep 0.05; done
   head -n 1 "$out"
 }
-SIM_SERVER=$(start_sim server "$DEMO_DIR/sim-server.url" --accept-token "$SERVER_PAT")
-SIM_CLOUD=$(start_sim cloud "$DEMO_DIR/sim-cloud.url" --accept-basic "$CLOUD_EMAIL:$CLOUD_TOKEN")
+SIM_SERVER=$(start_sim server "$DEMO_DIR/sim-server.url" --accept-token "$SERVER_PAT" \
+  --accept-basic "$SERVER_USER:$SERVER_PASSWORD" --oauth1-consumer "$OAUTH1_CONSUMER:$OAUTH1_PUBLIC" \
+  --oauth1-token "$OAUTH1_TOKEN" --oauth2-client "$OAUTH2_CLIENT:$OAUTH2_SECRET:$OAUTH2_REFRESH")
+SIM_CLOUD=$(start_sim cloud "$DEMO_DIR/sim-cloud.url" --accept-basic "$CLOUD_EMAIL:$CLOUD_TOKEN" \
+  --connect-app "$CONNECT_APP:$CONNECT_SECRET" --oauth2-client "$OAUTH2_CLIENT:$OAUTH2_SECRET:$OAUTH2_REFRESH")
 [[ -n "$SIM_SERVER" && -n "$SIM_CLOUD" ]] || { echo "demo: jira-sim did not start" >&2; exit 1; }
 
 export DATABASE_URL="sqlite://$DEMO_DIR/jira-search.db"
@@ -47,6 +57,18 @@ SERVER_ID=$(printf '%s\n' "$SERVER_PAT" | "$JS" integration add --org demo --pro
   --base-url "$SIM_SERVER" --auth pat --allow-http --name "Demo Jira Server")
 CLOUD_ID=$(printf '%s\n' "$CLOUD_TOKEN" | "$JS" integration add --org demo --provider jira \
   --base-url "$SIM_CLOUD" --auth basic --user "$CLOUD_EMAIL" --allow-http --name "Demo Jira Cloud")
+# The other five auth methods, one integration each.
+add() { printf '%s\n' "$1" | "$JS" integration add --org demo "${@:2}"; }
+SERVER_BASIC_ID=$(add "$SERVER_PASSWORD" --provider jira_server --base-url "$SIM_SERVER" --auth basic \
+  --user "$SERVER_USER" --name "Server, basic")
+SERVER_OAUTH1_ID=$(add "$OAUTH1_TOKEN:$OAUTH1_TOKEN_SECRET" --provider jira_server --base-url "$SIM_SERVER" \
+  --auth oauth1 --consumer-key "$OAUTH1_CONSUMER" --private-key-file "$OAUTH1_PRIVATE" --name "Server, OAuth 1.0a")
+SERVER_OAUTH2_ID=$(add "$OAUTH2_SECRET:$OAUTH2_REFRESH" --provider jira_server --base-url "$SIM_SERVER" \
+  --auth oauth2 --client-id "$OAUTH2_CLIENT" --token-url "$SIM_SERVER/rest/oauth2/latest/token" --name "Server, OAuth 2.0")
+CLOUD_OAUTH2_ID=$(add "$OAUTH2_SECRET:$OAUTH2_REFRESH" --provider jira --base-url "$SIM_CLOUD" \
+  --auth oauth2 --client-id "$OAUTH2_CLIENT" --token-url "$SIM_CLOUD/oauth/token" --name "Cloud, OAuth 2.0 (3LO)")
+CLOUD_JWT_ID=$(add "$CONNECT_SECRET" --provider jira --base-url "$SIM_CLOUD" --auth connect-jwt \
+  --client-id "$CONNECT_APP" --name "Cloud, Connect JWT")
 TOKEN=$("$JS" token add --org demo)
 
 LISTEN_ADDR="127.0.0.1:$PORT" "$JS" serve 2>"$DEMO_DIR/jira-search.log" &
@@ -79,13 +101,21 @@ searches=(
   "field autocomplete (sprints, labels, custom fields)|$S?field=sprint&query=spr"
   "|$C?field=customfield_10100&query=team"
   "projects (Jira Cloud)|$C?field=project&query=$PROJECT_WORD"
+  "the other auth methods: Server basic, OAuth 1.0a, OAuth 2.0; Cloud OAuth 2.0, Connect JWT|$BASE/extensions/jira-server/search/demo/$SERVER_BASIC_ID/?field=assignee&query=$QUERY"
+  "|$BASE/extensions/jira-server/search/demo/$SERVER_OAUTH1_ID/?field=assignee&query=$QUERY"
+  "|$BASE/extensions/jira-server/search/demo/$SERVER_OAUTH2_ID/?field=assignee&query=$QUERY"
+  "|$BASE/extensions/jira/search/demo/$CLOUD_OAUTH2_ID/?field=assignee&query=$QUERY"
+  "|$BASE/extensions/jira/search/demo/$CLOUD_JWT_ID/?field=assignee&query=$QUERY"
 )
 
 cat <<MSG
 
 jira-search is running at $BASE (SQLite file $DEMO_DIR/jira-search.db, in-process cache)
-  Jira Server simulator: $SIM_SERVER  (integration $SERVER_ID, personal access token)
-  Jira Cloud simulator:  $SIM_CLOUD  (integration $CLOUD_ID, email + API token)
+  Jira Server simulator: $SIM_SERVER  (integration $SERVER_ID: personal access token;
+      $SERVER_BASIC_ID: basic; $SERVER_OAUTH1_ID: OAuth 1.0a; $SERVER_OAUTH2_ID: OAuth 2.0)
+  Jira Cloud simulator:  $SIM_CLOUD  (integration $CLOUD_ID: email + API token;
+      $CLOUD_OAUTH2_ID: OAuth 2.0; $CLOUD_JWT_ID: Connect JWT)
+  \`jira-search integration check ID\` asks Jira who each integration's credentials are.
   caller token for org "demo": $TOKEN
 
 Try these, one per branch (AUTH holds the caller token):
@@ -118,7 +148,7 @@ if [[ "${DEMO_CHECK:-}" == 1 ]]; then
       echo "demo-check: FAIL $url -> HTTP $code $body"; failed=1
     fi
   done
-  if [[ $failed == 0 ]]; then echo "demo-check: 8 passed, 0 failed"; fi
+  if [[ $failed == 0 ]]; then echo "demo-check: ${#searches[@]} searches answered"; fi
   exit $failed
 fi
 

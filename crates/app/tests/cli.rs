@@ -109,7 +109,7 @@ fn integration_add_validates_everything_and_stores_nothing_on_error() {
                 "/x.pem",
             ],
             &s,
-            "not supported yet",
+            "cannot read --private-key-file /x.pem",
         ),
         (
             vec![
@@ -119,9 +119,11 @@ fn integration_add_validates_everything_and_stores_nothing_on_error() {
                 "https://x.atlassian.net",
                 "--auth",
                 "connect-jwt",
+                "--token-url",
+                "https://auth.example.com/token",
             ],
             &s,
-            "not supported yet",
+            "--token-url does not apply to --auth connect-jwt",
         ),
         (
             vec![
