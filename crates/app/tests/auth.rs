@@ -243,10 +243,64 @@ async fn every_scheme_searches_and_checks_end_to_end() {
         let a = get(&url(&svc, route, id, "x"), Some("jst_wrong")).await;
         assert_eq!(a.status, 401);
     }
+    // Tampered credentials are refused by Jira, through the binary: a wrong Connect secret and
+    // an OAuth 1.0a token Jira does not know.
+    let c = st.cloud.base_url();
+    let s = st.server.base_url();
+    let bad_jwt = st.db.ok(
+        &[
+            "integration",
+            "add",
+            "--org",
+            "acme",
+            "--provider",
+            "jira",
+            "--base-url",
+            &c,
+            "--auth",
+            "connect-jwt",
+            "--client-id",
+            "com.example.jira-search",
+        ],
+        "not-the-shared-secret\n",
+    );
+    let key_dir = tempfile::tempdir().unwrap();
+    let key_path = key_dir.path().join("k.pem");
+    std::fs::write(&key_path, PRIVATE_PEM).unwrap();
+    let bad_oauth1 = st.db.ok(
+        &[
+            "integration",
+            "add",
+            "--org",
+            "acme",
+            "--provider",
+            "jira_server",
+            "--base-url",
+            &s,
+            "--auth",
+            "oauth1",
+            "--consumer-key",
+            "jira-search-consumer",
+            "--private-key-file",
+            key_path.to_str().unwrap(),
+        ],
+        "unknown-token:whatever\n",
+    );
+    for (route, id) in [("jira", &bad_jwt), ("jira-server", &bad_oauth1)] {
+        let a = get(&url(&svc, route, id, "x"), Some(&st.token)).await;
+        assert_eq!(a.status, 400, "{route}: {}", a.text());
+        assert_eq!(a.json()["detail"], "Unable to fetch users from Jira");
+        let out = st.db.cli(&["integration", "check", id], "");
+        assert_eq!(out.status.code(), Some(1), "{route}");
+        st.outputs.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
     let list = st.db.ok(&["integration", "list"], "");
     assert_no_secret("integration list", &list);
     assert_no_secret("CLI output", &st.outputs);
-    assert_no_secret("the logs", &svc.logs());
+    let logs = svc.logs();
+    assert_no_secret("the logs", &logs);
+    // Without SECRET_KEY, exactly one warning says the secrets are in plain text.
+    assert_eq!(logs.matches("SECRET_KEY is not set").count(), 1, "{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
