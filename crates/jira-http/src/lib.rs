@@ -187,14 +187,14 @@ impl<U: CredentialUpdates> HyperJira<U> {
         let ua = &self.config.user_agent;
         let token = self
             .oauth2
-            .access_token(http, ua, &grant, &*self.updates, None)
+            .access_token(http, ua, &grant, &self.updates, None)
             .await?;
         match self.send(integration, request, auth::bearer(&token)?).await {
             // The token died early (revoked, expired server-side): renew once and retry once.
             Err(JiraError::Status { status: 401, .. }) => {
                 let token = self
                     .oauth2
-                    .access_token(http, ua, &grant, &*self.updates, Some(&token))
+                    .access_token(http, ua, &grant, &self.updates, Some(&token))
                     .await?;
                 self.send(integration, request, auth::bearer(&token)?).await
             }

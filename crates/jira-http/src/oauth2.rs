@@ -144,7 +144,7 @@ impl TokenManager {
         http: &HttpsClient,
         user_agent: &str,
         grant: &Grant<'_>,
-        updates: &U,
+        updates: &Arc<U>,
         rejected: Option<&Secret>,
     ) -> Result<Secret, JiraError> {
         let state = self.state(grant.id);
@@ -184,9 +184,13 @@ impl TokenManager {
             }
             st.retired.insert(digest(&refresh));
             st.current_refresh = Some(new_refresh.clone());
-            updates
-                .save_refresh_token(grant.id, &new_refresh)
+            // Saved on a task of its own: if the caller gives up (its deadline, a dropped
+            // connection) the save still completes, so the database never keeps the old token.
+            let (store, id, to_save) = (updates.clone(), grant.id, new_refresh.clone());
+            tokio::spawn(async move { store.save_refresh_token(id, &to_save).await })
                 .await
+                .map_err(|e| domain::StoreError(format!("the save task failed: {e}")))
+                .and_then(|saved| saved)
                 .map_err(|e| {
                     tracing::error!(
                         integration = grant.id.0,
