@@ -22,9 +22,12 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
     }
     let store = open_store(database_url).await?;
     match command {
-        Command::Serve(_) | Command::SecretKey(SecretKeyCommand::Generate) => {
+        Command::Serve(_)
+        | Command::Healthcheck { .. }
+        | Command::SecretKey(SecretKeyCommand::Generate) => {
             unreachable!("dispatched above")
         }
+        Command::Backup { path } => store.backup_to(&path).await?,
         Command::Org(OrgCommand::Add { slug }) => {
             let org = store.create_org(&Slug::parse(&slug)?).await?;
             println!("{}", org.id);

@@ -40,6 +40,17 @@ pub enum Command {
     /// Make or rotate the key that encrypts stored credentials (`SECRET_KEY`).
     #[command(subcommand)]
     SecretKey(SecretKeyCommand),
+    /// Write a consistent copy of the live database to PATH (a new file).
+    Backup {
+        /// Where to write the copy; it must not exist.
+        path: PathBuf,
+    },
+    /// Exit 0 when the local server's /healthz answers (for container healthchecks).
+    Healthcheck {
+        /// The server's address (`0.0.0.0` and `::` are asked on the loopback).
+        #[arg(long = "listen", env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+        listen_addr: SocketAddr,
+    },
 }
 
 /// `secret-key` subcommands.

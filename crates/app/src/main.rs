@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => server::serve(&cli.database_url, args).await,
+            Command::Healthcheck { listen_addr } => server::healthcheck(listen_addr).await,
             other => admin::run(&cli.database_url, other).await,
         }
     });

@@ -126,6 +126,35 @@ async fn build_state(database_url: &str, args: &ServeArgs) -> Result<AppState, C
     Ok(AppState { search, metrics })
 }
 
+/// `healthcheck`: exit 0 when the server at `addr` answers 200 on `/healthz` within 2 s.
+/// Slim container images have no curl; this is what their `HEALTHCHECK` runs.
+pub async fn healthcheck(addr: std::net::SocketAddr) -> Result<(), CliError> {
+    use http_body_util::Empty;
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let client: hyper_util::client::legacy::Client<_, Empty<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build_http();
+    let uri: hyper::Uri = format!("http://{addr}/healthz")
+        .parse()
+        .map_err(|e| CliError::Usage(format!("bad address {addr}: {e}")))?;
+    match tokio::time::timeout(Duration::from_secs(2), client.get(uri)).await {
+        Ok(Ok(r)) if r.status() == hyper::StatusCode::OK => Ok(()),
+        Ok(Ok(r)) => Err(CliError::Failure(format!(
+            "http://{addr}/healthz answered {}",
+            r.status()
+        ))),
+        Ok(Err(e)) => Err(CliError::Failure(format!("http://{addr}/healthz: {e}"))),
+        Err(_) => Err(CliError::Failure(format!(
+            "http://{addr}/healthz did not answer within 2 s"
+        ))),
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {

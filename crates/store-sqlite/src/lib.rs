@@ -237,6 +237,41 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Writes a consistent copy of the live database to `path` (`VACUUM INTO`), while the
+    /// service keeps running. The copy holds the secrets as stored (sealed when `SECRET_KEY`
+    /// is set).
+    ///
+    /// # Errors
+    /// [`SqliteStoreError::InvalidInput`] when `path` exists already or its directory does
+    /// not; [`SqliteStoreError::Database`] when SQLite fails.
+    pub async fn backup_to(&self, path: &Path) -> Result<(), SqliteStoreError> {
+        if path.exists() {
+            return Err(SqliteStoreError::InvalidInput(format!(
+                "{} exists already: a backup never overwrites a file; choose a new name",
+                path.display()
+            )));
+        }
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            return Err(SqliteStoreError::InvalidInput(format!(
+                "cannot write {}: the directory {} does not exist",
+                path.display(),
+                parent.display()
+            )));
+        }
+        let target = path.to_str().ok_or_else(|| {
+            SqliteStoreError::InvalidInput(format!("{} is not a UTF-8 path", path.display()))
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Creates an organization.
     ///
     /// # Errors
