@@ -112,6 +112,7 @@ impl Route {
 pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let _in_flight = state.metrics.start();
+    let request_id = request_id(&req);
     let route = Route::parse(req.uri().path());
     let response = if route == Route::NotFound {
         json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not found"}))
@@ -139,11 +140,16 @@ pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<B
             Route::NotFound => unreachable!("handled above"),
         }
     };
+    let mut response = response;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(X_REQUEST_ID, v);
+    }
     let elapsed = started.elapsed();
     state
         .metrics
         .record(route.name(), response.status().as_u16(), elapsed);
     tracing::info!(
+        request_id = %request_id,
         method = %req.method(),
         route = route.name(),
         status = response.status().as_u16(),
@@ -151,6 +157,20 @@ pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<B
         "request"
     );
     response
+}
+
+/// The request id header, accepted from the caller or generated, and returned.
+const X_REQUEST_ID: &str = "x-request-id";
+
+/// The caller's `X-Request-Id` when it is 1 to 128 visible ASCII characters, else a new
+/// random one (32 hex digits), so a log line can be tied to what the caller saw.
+fn request_id<B>(req: &Request<B>) -> String {
+    req.headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()))
 }
 
 /// The caller's request: bearer token, route parts, and the last value of each parameter.

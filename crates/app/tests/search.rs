@@ -409,8 +409,34 @@ async fn readiness_metrics_and_logs() {
             text.contains("jira_search_http_request_duration_seconds_bucket"),
             "{text}"
         );
+        // X-Request-Id: the caller's is kept, else one is made; both reach the log line.
+        let a = common::request_with(
+            "GET",
+            &svc.url("/healthz"),
+            &[("x-request-id", "caller-id-42")],
+        )
+        .await;
+        assert_eq!(a.headers["x-request-id"], "caller-id-42");
+        let made = get(&svc.url("/healthz"), None).await.headers["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(made.len(), 32, "{made}");
+        assert!(made.bytes().all(|b| b.is_ascii_hexdigit()));
+        let bad = common::request_with(
+            "GET",
+            &svc.url("/healthz"),
+            &[("x-request-id", "has space")],
+        )
+        .await;
+        assert_ne!(bad.headers["x-request-id"], "has space");
+        std::thread::sleep(std::time::Duration::from_millis(100));
         let logs = svc.logs();
         assert!(logs.contains("search_server"), "{logs}");
+        assert!(
+            logs.contains("caller-id-42") && logs.contains(&made),
+            "{logs}"
+        );
         // Neither the caller token, nor the Jira secrets, nor the query text are logged.
         for secret in [w.token.as_str(), common::SERVER_PAT, common::CLOUD_TOKEN] {
             assert!(!logs.contains(secret), "a secret was logged: {logs}");

@@ -241,10 +241,18 @@ impl Answer {
 
 /// Sends one request with an optional bearer token.
 pub async fn request(method: &str, url: &str, token: Option<&str>) -> Answer {
+    match token {
+        Some(t) => request_with(method, url, &[("authorization", &format!("Bearer {t}"))]).await,
+        None => request_with(method, url, &[]).await,
+    }
+}
+
+/// Sends one request with the given headers.
+pub async fn request_with(method: &str, url: &str, headers: &[(&str, &str)]) -> Answer {
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut req = hyper::Request::builder().method(method).uri(url);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
     }
     let resp = client
         .request(req.body(Empty::new()).unwrap())
