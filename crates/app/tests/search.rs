@@ -502,3 +502,30 @@ async fn sigterm_drains_and_exits_cleanly() {
         "the in-flight request was drained, not dropped"
     );
 }
+
+#[tokio::test]
+async fn a_rate_limited_search_waits_out_a_short_retry_after_and_fails_fast_on_a_long_one() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    let (_, q) = target(&w.server_sim);
+    let url = |q: &str| {
+        svc.url(&format!(
+            "/extensions/jira-server/search/acme/{}/?field=assignee&query={q}",
+            w.server_id
+        ))
+    };
+    w.server_sim
+        .add_fault(Fault::rate_limited(Some(1)).times(1));
+    let a = get(&url(&q), Some(&w.token)).await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    w.server_sim
+        .add_fault(Fault::rate_limited(Some(120)).times(1));
+    let started = std::time::Instant::now();
+    let a = get(&url(&format!("{q}x")), Some(&w.token)).await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        a.json(),
+        json!({"detail": "Unable to fetch users from Jira"})
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

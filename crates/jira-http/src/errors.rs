@@ -100,6 +100,25 @@ impl<'de> serde::Deserialize<'de> for OrderedPairs {
     }
 }
 
+/// The wait a 429 or 503 asks for: `Retry-After` in seconds. (The HTTP-date form and Cloud's
+/// `X-RateLimit-Reset` are not read: without a wait, the call fails at once.)
+pub fn retry_after(headers: &hyper::HeaderMap) -> Option<std::time::Duration> {
+    let secs: u64 = headers
+        .get(hyper::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(std::time::Duration::from_secs(secs))
+}
+
+/// The wait plus up to 20% random jitter, so many callers told the same time do not all
+/// come back at once; never shorter than Jira asked.
+pub fn jittered(wait: std::time::Duration) -> std::time::Duration {
+    wait.mul_f64(1.0 + rand::random::<f64>() * 0.2)
+}
+
 fn text_of(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),

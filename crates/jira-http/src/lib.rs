@@ -28,6 +28,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+/// Retries after a 429 or 503 that says when to come back.
+const MAX_RETRIES: u32 = 2;
+
 /// Largest Jira answer read, so a misbehaving server cannot exhaust memory.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
@@ -161,10 +164,12 @@ impl<U> HyperJira<U> {
 }
 
 impl<U: CredentialUpdates> HyperJira<U> {
+    /// One authenticated attempt. `retry_after` receives the wait a 429 or 503 asked for.
     async fn call(
         &self,
         integration: &Integration,
         request: &JiraRequest,
+        retry_after: &mut Option<Duration>,
     ) -> Result<serde_json::Value, JiraError> {
         let Some(grant) = oauth2::Grant::of(integration) else {
             let target = auth::RequestTarget {
@@ -174,7 +179,7 @@ impl<U: CredentialUpdates> HyperJira<U> {
             };
             let auth =
                 auth::authorization_for(&integration.credentials, target, &self.oauth1_keys)?;
-            return self.send(integration, request, auth).await;
+            return self.send(integration, request, auth, retry_after).await;
         };
         if std::any::TypeId::of::<U>() == std::any::TypeId::of::<NoCredentialUpdates>() {
             // Fail before the token endpoint rotates a refresh token nobody could save.
@@ -189,14 +194,18 @@ impl<U: CredentialUpdates> HyperJira<U> {
             .oauth2
             .access_token(http, ua, &grant, &self.updates, None)
             .await?;
-        match self.send(integration, request, auth::bearer(&token)?).await {
+        match self
+            .send(integration, request, auth::bearer(&token)?, retry_after)
+            .await
+        {
             // The token died early (revoked, expired server-side): renew once and retry once.
             Err(JiraError::Status { status: 401, .. }) => {
                 let token = self
                     .oauth2
                     .access_token(http, ua, &grant, &self.updates, Some(&token))
                     .await?;
-                self.send(integration, request, auth::bearer(&token)?).await
+                self.send(integration, request, auth::bearer(&token)?, retry_after)
+                    .await
             }
             other => other,
         }
@@ -207,6 +216,7 @@ impl<U: CredentialUpdates> HyperJira<U> {
         integration: &Integration,
         request: &JiraRequest,
         auth: HeaderValue,
+        retry_after: &mut Option<Duration>,
     ) -> Result<serde_json::Value, JiraError> {
         let uri = url::request_url(&integration.base_url, request);
         let host = url::host_of(&integration.base_url);
@@ -232,6 +242,9 @@ impl<U: CredentialUpdates> HyperJira<U> {
             .await
             .map_err(|e| unreachable(errors::describe_client_error(&e)))?;
         let status = response.status();
+        if status.as_u16() == 429 || status.as_u16() == 503 {
+            *retry_after = errors::retry_after(response.headers());
+        }
         let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
             .collect()
             .await
@@ -257,9 +270,39 @@ impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
         request: &JiraRequest,
     ) -> Result<serde_json::Value, JiraError> {
         let started = std::time::Instant::now();
-        let result = tokio::time::timeout(self.config.timeout, self.call(integration, request))
+        // One deadline for the whole call, retries included.
+        let deadline = tokio::time::Instant::now() + self.config.timeout;
+        let mut retries = 0;
+        let result = loop {
+            let mut retry_after = None;
+            let result = tokio::time::timeout_at(
+                deadline,
+                self.call(integration, request, &mut retry_after),
+            )
             .await
             .unwrap_or(Err(JiraError::Timeout));
+            // 429 / 503 with Retry-After: wait and retry when the wait fits in the deadline
+            // (at most MAX_RETRIES times), else answer at once. Every attempt is signed afresh.
+            let wait = match (&result, retry_after) {
+                (
+                    Err(JiraError::Status {
+                        status: 429 | 503, ..
+                    }),
+                    Some(wait),
+                ) if retries < MAX_RETRIES => errors::jittered(wait),
+                _ => break result,
+            };
+            if tokio::time::Instant::now() + wait >= deadline {
+                break result;
+            }
+            tracing::debug!(
+                integration = integration.id.0,
+                wait_ms = wait.as_millis() as u64,
+                "Jira asked to retry later"
+            );
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        };
         tracing::debug!(
             integration = integration.id.0,
             path = %request.path(),

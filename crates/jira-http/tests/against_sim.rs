@@ -311,3 +311,69 @@ async fn tls_to_a_plain_http_port_fails_cleanly() {
         assert!(matches!(err, JiraError::Unreachable { .. }), "{err:?}");
     }
 }
+
+#[tokio::test]
+async fn rate_limits_are_waited_out_when_the_wait_fits_the_deadline() {
+    let sim = sim(Flavor::Cloud, "").await;
+    let jira = client(Duration::from_secs(5));
+    let integ = integration(&sim, Provider::JiraCloud, basic(BASIC_SECRET));
+    let req = user_search_request(Provider::JiraCloud, None, "a");
+
+    // 429 with Retry-After: 1, then Jira answers: the call succeeds after the wait.
+    sim.add_fault(Fault::rate_limited(Some(1)).times(1));
+    let started = std::time::Instant::now();
+    jira.get_json(&integ, &req).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(sim.requests().len(), 2);
+
+    // A 503 twice, then an answer: two retries are allowed.
+    sim.clear_requests();
+    sim.add_fault(
+        Fault::html(503, "<html>busy</html>")
+            .header("Retry-After", "0")
+            .times(2),
+    );
+    jira.get_json(&integ, &req).await.unwrap();
+    assert_eq!(sim.requests().len(), 3);
+
+    // Three in a row: after two retries the 503 is the answer.
+    sim.clear_requests();
+    sim.add_fault(
+        Fault::html(503, "<html>busy</html>")
+            .header("Retry-After", "0")
+            .times(3),
+    );
+    let err = jira.get_json(&integ, &req).await.unwrap_err();
+    assert!(
+        matches!(err, JiraError::Status { status: 503, .. }),
+        "{err:?}"
+    );
+    assert_eq!(sim.requests().len(), 3);
+    sim.clear_faults();
+
+    // A wait beyond the deadline: no wait at all, the 429 comes back at once.
+    sim.clear_requests();
+    sim.add_fault(Fault::rate_limited(Some(120)).times(1));
+    let started = std::time::Instant::now();
+    let err = jira.get_json(&integ, &req).await.unwrap_err();
+    assert!(
+        matches!(err, JiraError::Status { status: 429, .. }),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(sim.requests().len(), 1);
+
+    // No Retry-After (some gateways): no retry.
+    sim.clear_requests();
+    sim.add_fault(Fault::rate_limited(None).times(1));
+    assert!(jira.get_json(&integ, &req).await.is_err());
+    assert_eq!(sim.requests().len(), 1);
+}
