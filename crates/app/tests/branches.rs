@@ -242,10 +242,7 @@ async fn issue_search_errors_have_the_exact_bodies() {
 #[tokio::test]
 async fn an_unreachable_host_and_a_timeout() {
     let w = World::new().await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = common::closed_port();
     let closed = format!("http://127.0.0.1:{port}/jira");
     let dead_server = w.db.ok(
         &[

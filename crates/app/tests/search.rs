@@ -447,10 +447,7 @@ async fn readiness_metrics_and_logs() {
 #[tokio::test]
 async fn a_dead_redis_degrades_to_jira() {
     let w = World::new().await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = common::closed_port();
     let redis = format!("redis://127.0.0.1:{port}");
     let svc = Service::start(&w.db, CacheKind::Memory, &[("REDIS_URL", &redis)]);
     let (_, q) = target(&w.server_sim);

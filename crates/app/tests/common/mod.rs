@@ -44,6 +44,12 @@ pub fn unique_prefix() -> String {
     format!("jira-search-test:{}:{nanos}:", std::process::id())
 }
 
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
 /// A temporary database and the CLI pointed at it.
 pub struct Db {
     pub dir: tempfile::TempDir,
