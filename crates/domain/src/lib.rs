@@ -22,5 +22,8 @@ pub use ports::{
     CacheError, CredentialUpdates, IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache,
     StoreError,
 };
-pub use search::{Choice, SearchError, SearchRequest, SearchService, SearchSettings};
+pub use search::{
+    Branch, CacheOutcome, Choice, SearchError, SearchRequest, SearchService, SearchSettings,
+    SearchTrace,
+};
 pub use secret::Secret;

@@ -16,17 +16,22 @@ pub struct JiraRequest {
     pub segments: Vec<String>,
     /// Query parameters in order, not yet encoded.
     pub query: Vec<(String, String)>,
+    /// How many leading segments are the constant of [`JiraRequest::get`]; the rest were
+    /// appended with [`JiraRequest::segment`] and may hold caller input.
+    pub fixed: usize,
 }
 
 impl JiraRequest {
     /// A GET of `/`-separated `path` (a constant written in this crate, never caller input).
     pub fn get(path: &str) -> Self {
+        let segments: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
         Self {
-            segments: path
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            fixed: segments.len(),
+            segments,
             query: Vec::new(),
         }
     }
@@ -52,6 +57,17 @@ impl JiraRequest {
         for s in &self.segments {
             p.push('/');
             p.push_str(s);
+        }
+        p
+    }
+
+    /// The path as a template, appended segments (ids a caller chose) written `{id}`: a
+    /// bounded label for metrics, e.g. `/rest/api/2/project/{id}`.
+    pub fn endpoint(&self) -> String {
+        let mut p = String::new();
+        for (i, s) in self.segments.iter().enumerate() {
+            p.push('/');
+            p.push_str(if i < self.fixed { s } else { "{id}" });
         }
         p
     }
@@ -191,4 +207,20 @@ pub trait SearchCache: Send + Sync + 'static {
         value: &str,
         ttl: Duration,
     ) -> impl Future<Output = Result<(), CacheError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JiraRequest;
+
+    #[test]
+    fn endpoint_templates_hide_ids_and_queries() {
+        let r = JiraRequest::get("rest/api/2/project")
+            .segment("10000")
+            .param("query", "alice");
+        assert_eq!(r.path(), "/rest/api/2/project/10000");
+        assert_eq!(r.endpoint(), "/rest/api/2/project/{id}");
+        let r = JiraRequest::get("rest/api/2/user/search").param("username", "bob");
+        assert_eq!(r.endpoint(), "/rest/api/2/user/search");
+    }
 }

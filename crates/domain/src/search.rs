@@ -1,5 +1,6 @@
 //! The search use case: "which Jira users / issues / field values match what I typed?".
 
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,103 @@ impl Default for SearchSettings {
     }
 }
 
+/// The branch a search takes, decided by its `field` (and the route's provider).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Branch {
+    /// `assignee`, `reporter`: user search.
+    Users,
+    /// `externalIssue`, `parent`: issue search.
+    Issues,
+    /// `project` on Jira Cloud: project search.
+    Projects,
+    /// Any other field: JQL autocomplete.
+    Autocomplete,
+}
+
+impl Branch {
+    /// The branch of `field` on an integration of `provider`.
+    pub fn of(provider: Provider, field: &str) -> Self {
+        match field {
+            "assignee" | "reporter" => Self::Users,
+            "externalIssue" | "parent" => Self::Issues,
+            "project" if provider == Provider::JiraCloud => Self::Projects,
+            _ => Self::Autocomplete,
+        }
+    }
+
+    /// `users`, `issues`, `projects` or `autocomplete` (a bounded label).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Users => "users",
+            Self::Issues => "issues",
+            Self::Projects => "projects",
+            Self::Autocomplete => "autocomplete",
+        }
+    }
+}
+
+/// How a search used the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum CacheOutcome {
+    /// The search ended before reading the cache.
+    None = 0,
+    /// The answer came from the cache.
+    Hit = 1,
+    /// Not in the cache: Jira was asked.
+    Miss = 2,
+    /// The cache failed: Jira was asked.
+    Error = 3,
+    /// The branch is never cached (issues).
+    Bypass = 4,
+}
+
+impl CacheOutcome {
+    /// `none`, `hit`, `miss`, `error` or `bypass`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Hit => "hit",
+            Self::Miss => "miss",
+            Self::Error => "error",
+            Self::Bypass => "bypass",
+        }
+    }
+}
+
+/// What one search did, for its log line: filled in while it runs.
+#[derive(Debug, Default)]
+pub struct SearchTrace {
+    jira_calls: AtomicU32,
+    cache: AtomicU8,
+}
+
+impl SearchTrace {
+    /// Calls made to Jira.
+    pub fn jira_calls(&self) -> u32 {
+        self.jira_calls.load(Ordering::Relaxed)
+    }
+
+    /// The outcome of the last cache read (the answer's own, after any project lookup).
+    pub fn cache(&self) -> CacheOutcome {
+        match self.cache.load(Ordering::Relaxed) {
+            1 => CacheOutcome::Hit,
+            2 => CacheOutcome::Miss,
+            3 => CacheOutcome::Error,
+            4 => CacheOutcome::Bypass,
+            _ => CacheOutcome::None,
+        }
+    }
+
+    fn jira_call(&self) {
+        self.jira_calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn set_cache(&self, outcome: CacheOutcome) {
+        self.cache.store(outcome as u8, Ordering::Relaxed);
+    }
+}
+
 /// The message of every user-search failure.
 pub const USERS_ERROR: &str = "Unable to fetch users from Jira";
 
@@ -132,6 +230,20 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         provider: Provider,
         req: &SearchRequest,
     ) -> Result<Vec<Choice>, SearchError> {
+        self.search_traced(provider, req, &SearchTrace::default())
+            .await
+    }
+
+    /// [`Self::search`], recording in `trace` the Jira calls made and the cache's outcome.
+    ///
+    /// # Errors
+    /// As [`Self::search`].
+    pub async fn search_traced(
+        &self,
+        provider: Provider,
+        req: &SearchRequest,
+        trace: &SearchTrace,
+    ) -> Result<Vec<Choice>, SearchError> {
         let integration = self.authorize(provider, req).await?;
         let field = req.field.as_deref().ok_or(SearchError::FieldRequired)?;
         let query = req
@@ -139,16 +251,15 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             .as_deref()
             .filter(|q| !q.is_empty())
             .ok_or(SearchError::QueryRequired)?;
-        match field {
-            "assignee" | "reporter" => {
-                self.search_users(&integration, req.project.as_deref(), query)
+        let t = trace;
+        match Branch::of(integration.provider, field) {
+            Branch::Users => {
+                self.search_users(&integration, req.project.as_deref(), query, t)
                     .await
             }
-            "externalIssue" | "parent" => self.search_issues(&integration, query).await,
-            "project" if integration.provider == Provider::JiraCloud => {
-                self.search_projects(&integration, query).await
-            }
-            other => self.autocomplete(&integration, other, query).await,
+            Branch::Issues => self.search_issues(&integration, query, t).await,
+            Branch::Projects => self.search_projects(&integration, query, t).await,
+            Branch::Autocomplete => self.autocomplete(&integration, field, query, t).await,
         }
     }
 
@@ -183,6 +294,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         integration: &Integration,
         project: Option<&str>,
         query: &str,
+        trace: &SearchTrace,
     ) -> Result<Vec<Choice>, SearchError> {
         let users_error = |source| SearchError::Jira {
             message: USERS_ERROR.to_owned(),
@@ -191,7 +303,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         let project_key = match project.filter(|p| !p.is_empty()) {
             None => None,
             Some(id) => self
-                .project_key(integration, id)
+                .project_key(integration, id, trace)
                 .await
                 .map_err(users_error)?,
         };
@@ -205,6 +317,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             &request,
             None,
             |u| build_user_choice(u, id_field),
+            trace,
         )
         .await
         .map_err(users_error)
@@ -215,14 +328,22 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         &self,
         integration: &Integration,
         query: &str,
+        trace: &SearchTrace,
     ) -> Result<Vec<Choice>, SearchError> {
         let request = issue_search_request(integration.provider, query);
-        self.choices(integration, &request, Some("issues"), rules::issue_choice)
-            .await
-            .map_err(|source| SearchError::Jira {
-                message: rules::issue_error_message(integration.provider, &source),
-                source,
-            })
+        trace.set_cache(CacheOutcome::Bypass);
+        self.choices(
+            integration,
+            &request,
+            Some("issues"),
+            rules::issue_choice,
+            trace,
+        )
+        .await
+        .map_err(|source| SearchError::Jira {
+            message: rules::issue_error_message(integration.provider, &source),
+            source,
+        })
     }
 
     /// The `project` branch of Jira Cloud: `project/search`, cached.
@@ -230,6 +351,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         &self,
         integration: &Integration,
         query: &str,
+        trace: &SearchTrace,
     ) -> Result<Vec<Choice>, SearchError> {
         let request = JiraRequest::get("rest/api/2/project/search").param("query", query);
         self.cached_choices(
@@ -239,6 +361,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             &request,
             Some("values"),
             rules::project_choice,
+            trace,
         )
         .await
         .map_err(|source| SearchError::Jira {
@@ -253,6 +376,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         integration: &Integration,
         field: &str,
         query: &str,
+        trace: &SearchTrace,
     ) -> Result<Vec<Choice>, SearchError> {
         let name = rules::jql_field_name(field);
         let request = JiraRequest::get("rest/api/2/jql/autocompletedata/suggestions")
@@ -265,6 +389,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             &request,
             Some("results"),
             rules::suggestion_choice,
+            trace,
         )
         .await
         .map_err(|source| SearchError::Jira {
@@ -281,7 +406,9 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         request: &JiraRequest,
         list_at: Option<&str>,
         map: impl Fn(&Value) -> Option<Choice>,
+        trace: &SearchTrace,
     ) -> Result<Vec<Choice>, JiraError> {
+        trace.jira_call();
         let body = self.jira.get_json(integration, request).await?;
         let list = match list_at {
             None => body.as_array(),
@@ -299,6 +426,8 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
 
     /// [`Self::choices`] behind the cache: a hit asks Jira nothing; an answer (even an
     /// empty one) is stored for the TTL; an error is never stored.
+    // Each argument is one part of the lookup; a struct for a private helper would only rename them.
+    #[allow(clippy::too_many_arguments)]
     async fn cached_choices(
         &self,
         integration: &Integration,
@@ -307,12 +436,15 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         request: &JiraRequest,
         list_at: Option<&str>,
         map: impl Fn(&Value) -> Option<Choice>,
+        trace: &SearchTrace,
     ) -> Result<Vec<Choice>, JiraError> {
         let key = cache_key(integration.id, kind, parts);
-        if let Some(hit) = self.cached::<Vec<Choice>>(&key).await {
+        if let Some(hit) = self.cached::<Vec<Choice>>(&key, trace).await {
             return Ok(hit);
         }
-        let choices = self.choices(integration, request, list_at, map).await?;
+        let choices = self
+            .choices(integration, request, list_at, map, trace)
+            .await?;
         self.store_cached(&key, &choices).await;
         Ok(choices)
     }
@@ -324,16 +456,18 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         &self,
         integration: &Integration,
         project_id: &str,
+        trace: &SearchTrace,
     ) -> Result<Option<String>, JiraError> {
         if !is_jira_id(project_id) {
             return Ok(None);
         }
         let cache_key = cache_key(integration.id, "project-key", &[project_id]);
         // Cached as a string: the key, or "" for an unknown id (keys are never empty).
-        if let Some(hit) = self.cached::<String>(&cache_key).await {
+        if let Some(hit) = self.cached::<String>(&cache_key, trace).await {
             return Ok(Some(hit).filter(|k| !k.is_empty()));
         }
         let request = JiraRequest::get("rest/api/2/project").segment(project_id);
+        trace.jira_call();
         let key = match self.jira.get_json(integration, &request).await {
             Ok(body) => match body.get("key").and_then(Value::as_str) {
                 Some(k) if !k.is_empty() => k.to_owned(),
@@ -351,21 +485,27 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
     }
 
     /// A cache read where any failure or undecodable entry is a miss.
-    async fn cached<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
-        match self.cache.get(key).await {
+    async fn cached<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        trace: &SearchTrace,
+    ) -> Option<T> {
+        let (outcome, value) = match self.cache.get(key).await {
             Ok(Some(text)) => match serde_json::from_str(&text) {
-                Ok(v) => Some(v),
+                Ok(v) => (CacheOutcome::Hit, Some(v)),
                 Err(e) => {
                     tracing::warn!(error = %e, "undecodable cache entry ignored");
-                    None
+                    (CacheOutcome::Miss, None)
                 }
             },
-            Ok(None) => None,
+            Ok(None) => (CacheOutcome::Miss, None),
             Err(e) => {
-                tracing::warn!(error = %e, "cache read failed; asking Jira");
-                None
+                tracing::debug!(error = %e, "cache read failed; asking Jira");
+                (CacheOutcome::Error, None)
             }
-        }
+        };
+        trace.set_cache(outcome);
+        value
     }
 
     /// A cache write whose failure only costs a future miss.
@@ -378,7 +518,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             }
         };
         if let Err(e) = self.cache.set(key, &text, self.settings.cache_ttl).await {
-            tracing::warn!(error = %e, "cache write failed");
+            tracing::debug!(error = %e, "cache write failed");
         }
     }
 }

@@ -100,17 +100,42 @@ impl<'de> serde::Deserialize<'de> for OrderedPairs {
     }
 }
 
-/// The wait a 429 or 503 asks for: `Retry-After` in seconds. (The HTTP-date form and Cloud's
-/// `X-RateLimit-Reset` are not read: without a wait, the call fails at once.)
+/// The wait a 429 or 503 asks for: `Retry-After` in seconds or as an HTTP date, else Jira
+/// Cloud's `X-RateLimit-Reset` (an ISO 8601 instant). `None` when neither says (the call then
+/// fails at once). A date in the past means "now".
 pub fn retry_after(headers: &hyper::HeaderMap) -> Option<std::time::Duration> {
-    let secs: u64 = headers
-        .get(hyper::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(std::time::Duration::from_secs(secs))
+    retry_after_at(headers, std::time::SystemTime::now())
+}
+
+/// [`retry_after`] as seen at `now`.
+pub fn retry_after_at(
+    headers: &hyper::HeaderMap,
+    now: std::time::SystemTime,
+) -> Option<std::time::Duration> {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let until = |t: std::time::SystemTime| t.duration_since(now).unwrap_or_default();
+    if let Some(v) = header(hyper::header::RETRY_AFTER.as_str()) {
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(std::time::Duration::from_secs(secs));
+        }
+        if let Ok(t) = httpdate::parse_http_date(v) {
+            return Some(until(t));
+        }
+    }
+    let reset = header("x-ratelimit-reset")?;
+    // ISO 8601, with or without seconds (Atlassian writes e.g. `2024-05-14T12:00Z`).
+    let t = time::OffsetDateTime::parse(
+        reset,
+        &time::format_description::well_known::Iso8601::DEFAULT,
+    )
+    .ok()?;
+    Some(until(t.into()))
 }
 
 /// The wait plus up to 20% random jitter, so many callers told the same time do not all
@@ -177,5 +202,51 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_as_a_date_or_from_the_rate_limit_reset() {
+        use std::time::{Duration, SystemTime};
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_715_688_000); // 2024-05-14T12:00:00Z
+        let wait = |pairs: &[(&'static str, &str)]| {
+            let mut h = hyper::HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            retry_after_at(&h, now)
+        };
+        assert_eq!(wait(&[("retry-after", "7")]), Some(Duration::from_secs(7)));
+        assert_eq!(
+            wait(&[("retry-after", "Tue, 14 May 2024 12:00:30 GMT")]),
+            Some(Duration::from_secs(30))
+        );
+        // A date in the past: retry now.
+        assert_eq!(
+            wait(&[("retry-after", "Tue, 14 May 2024 11:00:00 GMT")]),
+            Some(Duration::ZERO)
+        );
+        // Retry-After wins over X-RateLimit-Reset.
+        assert_eq!(
+            wait(&[
+                ("retry-after", "3"),
+                ("x-ratelimit-reset", "2024-05-14T12:05:00Z")
+            ]),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            wait(&[("x-ratelimit-reset", "2024-05-14T12:02Z")]),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            wait(&[("x-ratelimit-reset", "2024-05-14T12:00:45.500Z")]),
+            Some(Duration::from_millis(45_500))
+        );
+        assert_eq!(
+            wait(&[("x-ratelimit-reset", "2024-05-14T14:01:00+02:00")]),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(wait(&[]), None);
+        assert_eq!(wait(&[("retry-after", "soon")]), None);
+        assert_eq!(wait(&[("x-ratelimit-reset", "tomorrow")]), None);
     }
 }

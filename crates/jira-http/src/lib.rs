@@ -9,8 +9,10 @@
 pub mod auth;
 pub mod connect_jwt;
 pub mod errors;
+pub mod guard;
 pub mod oauth1;
 pub mod oauth2;
+pub mod observer;
 pub mod tls;
 pub mod url;
 
@@ -28,6 +30,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+pub use guard::{BreakerState, GuardSettings};
+pub use observer::{CallOutcome, JiraObserver, NoObserver};
+
 /// Retries after a 429 or 503 that says when to come back.
 const MAX_RETRIES: u32 = 2;
 
@@ -42,6 +47,8 @@ pub struct JiraHttpConfig {
     pub timeout: Duration,
     /// Sent as `User-Agent`.
     pub user_agent: String,
+    /// The per-integration limit on concurrent calls and the breaker.
+    pub guard: GuardSettings,
 }
 
 impl Default for JiraHttpConfig {
@@ -49,6 +56,7 @@ impl Default for JiraHttpConfig {
         Self {
             timeout: Duration::from_secs(10),
             user_agent: concat!("jira-search/", env!("CARGO_PKG_VERSION")).to_owned(),
+            guard: GuardSettings::default(),
         }
     }
 }
@@ -90,6 +98,8 @@ pub struct HyperJira<U = NoCredentialUpdates> {
     oauth1_keys: Arc<oauth1::KeyCache>,
     oauth2: Arc<oauth2::TokenManager>,
     updates: Arc<U>,
+    guards: Arc<guard::Guards>,
+    observer: Arc<dyn JiraObserver>,
 }
 
 impl<U> Clone for HyperJira<U> {
@@ -101,6 +111,8 @@ impl<U> Clone for HyperJira<U> {
             oauth1_keys: self.oauth1_keys.clone(),
             oauth2: self.oauth2.clone(),
             updates: self.updates.clone(),
+            guards: self.guards.clone(),
+            observer: self.observer.clone(),
         }
     }
 }
@@ -134,14 +146,30 @@ impl<U> HyperJira<U> {
         config: JiraHttpConfig,
         updates: U,
     ) -> Result<HyperJira<U>, JiraHttpError> {
+        let observer: Arc<dyn JiraObserver> = Arc::new(NoObserver);
         Ok(HyperJira {
             verifying: client(tls::verifying_config()?, config.timeout),
             insecure: client(tls::insecure_config()?, config.timeout),
+            guards: Arc::new(guard::Guards::new(config.guard)),
             config,
             oauth1_keys: Arc::default(),
-            oauth2: Arc::default(),
+            oauth2: Arc::new(oauth2::TokenManager::new(observer.clone())),
             updates: Arc::new(updates),
+            observer,
         })
+    }
+
+    /// Reports calls, retries, renewals and breaker changes to `observer` (metrics).
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn JiraObserver>) -> Self {
+        self.oauth2 = Arc::new(oauth2::TokenManager::new(observer.clone()));
+        self.observer = observer;
+        self
+    }
+
+    /// The per-integration limit and breaker settings in force.
+    pub fn guard_settings(&self) -> GuardSettings {
+        self.guards.settings()
     }
 
     /// The deadline of one call.
@@ -270,10 +298,95 @@ impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
         request: &JiraRequest,
     ) -> Result<serde_json::Value, JiraError> {
         let started = std::time::Instant::now();
-        // One deadline for the whole call, retries included.
+        let endpoint = request.endpoint();
+        let (result, outcome) = self.guarded(integration, request, &endpoint).await;
+        let elapsed = started.elapsed();
+        self.observer
+            .call_finished(integration.id, &endpoint, outcome, elapsed);
+        tracing::debug!(
+            integration = integration.id.0,
+            endpoint = %endpoint,
+            outcome = %outcome.label(),
+            elapsed_ms = elapsed.as_millis() as u64,
+            "jira call"
+        );
+        result
+    }
+}
+
+impl<U: CredentialUpdates> HyperJira<U> {
+    /// The call behind the integration's breaker and slots, within one deadline.
+    async fn guarded(
+        &self,
+        integration: &Integration,
+        request: &JiraRequest,
+        endpoint: &str,
+    ) -> (Result<serde_json::Value, JiraError>, CallOutcome) {
+        // One deadline for the whole call: waiting for a slot, retries included.
         let deadline = tokio::time::Instant::now() + self.config.timeout;
+        let guard = self.guards.of(integration.id);
+        let (admission, change) = guard.admit();
+        self.breaker_changed(integration, change);
+        let ticket = match admission {
+            guard::Admission::Call(ticket) => ticket,
+            guard::Admission::Reject(e) => return (Err(e), CallOutcome::BreakerOpen),
+        };
+        let Some(_slot) = guard.slot(deadline).await else {
+            tracing::warn!(
+                integration = integration.id.0,
+                limit = self.guards.settings().max_concurrent,
+                "every slot of this integration stayed busy until the deadline"
+            );
+            // Not Jira's answer: the breaker is not told.
+            drop(ticket);
+            return (Err(JiraError::Timeout), CallOutcome::QueueTimeout);
+        };
+        let result = self
+            .with_retries(integration, request, endpoint, deadline)
+            .await;
+        let change = ticket.report(&result);
+        self.breaker_changed(integration, change);
+        let outcome = CallOutcome::of(&result);
+        (result, outcome)
+    }
+
+    fn breaker_changed(&self, integration: &Integration, change: Option<BreakerState>) {
+        let Some(state) = change else { return };
+        match state {
+            BreakerState::Open => tracing::warn!(
+                integration = integration.id.0,
+                cooldown_s = self.guards.settings().breaker_cooldown.as_secs(),
+                "Jira keeps failing: breaker open, calls fail at once until a probe succeeds"
+            ),
+            BreakerState::HalfOpen => {
+                tracing::info!(
+                    integration = integration.id.0,
+                    "breaker half-open: probing Jira"
+                )
+            }
+            BreakerState::Closed => {
+                tracing::info!(
+                    integration = integration.id.0,
+                    "Jira answers again: breaker closed"
+                )
+            }
+        }
+        self.observer.breaker_changed(integration.id, state);
+    }
+
+    /// Attempts until success, a final failure, or the deadline. A 429 or 503 that says when
+    /// to come back (`Retry-After`, `X-RateLimit-Reset`) is retried after that wait plus
+    /// jitter when it fits in the deadline, at most [`MAX_RETRIES`] times; else it is the
+    /// answer at once. Every attempt is signed afresh (OAuth 1.0a nonces are single-use).
+    async fn with_retries(
+        &self,
+        integration: &Integration,
+        request: &JiraRequest,
+        endpoint: &str,
+        deadline: tokio::time::Instant,
+    ) -> Result<serde_json::Value, JiraError> {
         let mut retries = 0;
-        let result = loop {
+        loop {
             let mut retry_after = None;
             let result = tokio::time::timeout_at(
                 deadline,
@@ -281,8 +394,6 @@ impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
             )
             .await
             .unwrap_or(Err(JiraError::Timeout));
-            // 429 / 503 with Retry-After: wait and retry when the wait fits in the deadline
-            // (at most MAX_RETRIES times), else answer at once. Every attempt is signed afresh.
             let wait = match (&result, retry_after) {
                 (
                     Err(JiraError::Status {
@@ -290,10 +401,10 @@ impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
                     }),
                     Some(wait),
                 ) if retries < MAX_RETRIES => errors::jittered(wait),
-                _ => break result,
+                _ => return result,
             };
             if tokio::time::Instant::now() + wait >= deadline {
-                break result;
+                return result;
             }
             tracing::debug!(
                 integration = integration.id.0,
@@ -301,16 +412,9 @@ impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
                 "Jira asked to retry later"
             );
             tokio::time::sleep(wait).await;
+            self.observer.retried(integration.id, endpoint);
             retries += 1;
-        };
-        tracing::debug!(
-            integration = integration.id.0,
-            path = %request.path(),
-            ok = result.is_ok(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "jira call"
-        );
-        result
+        }
     }
 }
 

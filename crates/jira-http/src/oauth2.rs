@@ -100,10 +100,16 @@ struct AccessToken {
 }
 
 /// The access tokens of every OAuth 2.0 integration, with single-flight renewal.
-#[derive(Default)]
 pub struct TokenManager {
     states: Mutex<HashMap<IntegrationId, Arc<tokio::sync::Mutex<TokenState>>>>,
     renewals: std::sync::atomic::AtomicU64,
+    observer: Arc<dyn crate::JiraObserver>,
+}
+
+impl Default for TokenManager {
+    fn default() -> Self {
+        Self::new(Arc::new(crate::NoObserver))
+    }
 }
 
 impl std::fmt::Debug for TokenManager {
@@ -119,6 +125,15 @@ fn digest(s: &Secret) -> [u8; 32] {
 }
 
 impl TokenManager {
+    /// A manager that reports each renewal to `observer`.
+    pub fn new(observer: Arc<dyn crate::JiraObserver>) -> Self {
+        Self {
+            states: Mutex::default(),
+            renewals: std::sync::atomic::AtomicU64::new(0),
+            observer,
+        }
+    }
+
     /// How many renewals this manager made (for tests and metrics).
     pub fn renewals(&self) -> u64 {
         self.renewals.load(std::sync::atomic::Ordering::Relaxed)
@@ -171,7 +186,9 @@ impl TokenManager {
         };
         self.renewals
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let answer = request_token(http, user_agent, grant, &refresh).await?;
+        let answer = request_token(http, user_agent, grant, &refresh).await;
+        self.observer.token_renewed(grant.id, answer.is_ok());
+        let answer = answer?;
         let new_refresh = answer
             .refresh_token
             .filter(|t| !t.is_empty())

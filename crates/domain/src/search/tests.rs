@@ -792,3 +792,59 @@ async fn project_is_a_project_search_on_cloud_and_an_autocomplete_field_on_serve
         .unwrap_err();
     assert_eq!(kind(&err), "Jira: Unable to fetch projects from Jira");
 }
+
+#[tokio::test]
+async fn the_trace_counts_jira_calls_and_the_cache_outcome() {
+    let users = json!([{"name": "bob", "displayName": "Bob"}]);
+    let jira = FakeJira::default()
+        .answer("/rest/api/2/project/10000?", Ok(json!({"key": "HSP"})))
+        .answer(
+            "/rest/api/2/user/assignable/search?project=HSP&username=bo",
+            Ok(users),
+        )
+        .answer(
+            "/rest/api/2/search?jql=text ~ \"bo\"",
+            Ok(json!({"issues": []})),
+        );
+    let svc = service(jira);
+    let mut req = request(10, Some("assignee"), Some("bo"));
+    req.project = Some("10000".into());
+    let run = |req: SearchRequest| {
+        let svc = &svc;
+        async move {
+            let trace = SearchTrace::default();
+            let r = svc.search_traced(Provider::JiraServer, &req, &trace).await;
+            (r.is_ok(), trace.jira_calls(), trace.cache())
+        }
+    };
+    // Cold: the project lookup and the user search.
+    assert_eq!(run(req.clone()).await, (true, 2, CacheOutcome::Miss));
+    // Warm: both from the cache.
+    assert_eq!(run(req.clone()).await, (true, 0, CacheOutcome::Hit));
+    // Issues are never cached.
+    let issues = request(10, Some("externalIssue"), Some("bo"));
+    assert_eq!(run(issues).await, (true, 1, CacheOutcome::Bypass));
+    // A failed check: nothing was asked.
+    let mut anonymous = req.clone();
+    anonymous.token = None;
+    assert_eq!(run(anonymous).await, (false, 0, CacheOutcome::None));
+}
+
+#[test]
+fn branches_by_field_and_provider() {
+    let s = Provider::JiraServer;
+    let c = Provider::JiraCloud;
+    for (provider, field, branch) in [
+        (s, "assignee", Branch::Users),
+        (c, "reporter", Branch::Users),
+        (s, "externalIssue", Branch::Issues),
+        (c, "parent", Branch::Issues),
+        (c, "project", Branch::Projects),
+        (s, "project", Branch::Autocomplete),
+        (s, "customfield_10020", Branch::Autocomplete),
+        (c, "", Branch::Autocomplete),
+    ] {
+        assert_eq!(Branch::of(provider, field), branch, "{provider:?} {field}");
+    }
+    assert_eq!(Branch::Projects.name(), "projects");
+}
