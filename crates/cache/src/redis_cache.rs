@@ -1,6 +1,7 @@
 //! The shared cache on Redis.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use domain::{CacheError, SearchCache};
@@ -20,6 +21,8 @@ pub struct RedisTimeouts {
     pub response: Duration,
     /// The whole call, reconnection included (the outer bound).
     pub overall: Duration,
+    /// While the breaker is open, how often a background `PING` checks whether Redis is back.
+    pub probe_interval: Duration,
 }
 
 impl Default for RedisTimeouts {
@@ -28,12 +31,19 @@ impl Default for RedisTimeouts {
             connect: Duration::from_millis(250),
             response: Duration::from_millis(250),
             overall: Duration::from_millis(500),
+            probe_interval: Duration::from_millis(500),
         }
     }
 }
 
 /// A Redis cache. The connection is made on first use, not at construction, so the service
 /// starts (and answers from Jira) while Redis is down.
+///
+/// A circuit breaker keeps a dead or silent Redis from costing every request its deadline:
+/// the first call that fails on the connection (refused, dropped, timed out) opens it, and
+/// from then on every call fails at once, without touching the network, until a background
+/// `PING` (every `probe_interval`) gets an answer and closes it again. No request ever waits
+/// for a probe.
 #[derive(Clone)]
 pub struct RedisCache {
     client: redis::Client,
@@ -42,6 +52,7 @@ pub struct RedisCache {
     timeouts: RedisTimeouts,
     counters: Counters,
     redacted_url: String,
+    open: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for RedisCache {
@@ -116,12 +127,21 @@ impl RedisCache {
             timeouts,
             counters: Counters::default(),
             redacted_url,
+            open: Arc::new(AtomicBool::new(false)),
         })
     }
 
-    /// Counters since creation.
+    /// Counters since creation, and the breaker's state.
     pub fn stats(&self) -> CacheStats {
-        self.counters.snapshot()
+        CacheStats {
+            breaker_open: self.breaker_open(),
+            ..self.counters.snapshot()
+        }
+    }
+
+    /// Whether the breaker is open: Redis failed and has not answered a probe since.
+    pub fn breaker_open(&self) -> bool {
+        self.open.load(Ordering::Relaxed)
     }
 
     /// Whether Redis answers `PING` within the deadline.
@@ -143,24 +163,102 @@ impl RedisCache {
             .map_err(|e| CacheError(format!("Redis connection manager: {e}")))
     }
 
-    /// Runs one command within the overall deadline.
+    /// Runs one command within the overall deadline, unless the breaker is open.
     async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, CacheError> {
+        if self.breaker_open() {
+            return Err(CacheError(
+                "Redis is down (breaker open until it answers a probe)".to_owned(),
+            ));
+        }
+        match self.call(&cmd).await {
+            Ok(v) => Ok(v),
+            Err((e, connection_failed)) => {
+                if connection_failed {
+                    self.trip();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// One command within the overall deadline, breaker or not. The flag says whether the
+    /// failure was the connection's (as opposed to Redis answering with an error).
+    async fn call<T: redis::FromRedisValue>(
+        &self,
+        cmd: &redis::Cmd,
+    ) -> Result<T, (CacheError, bool)> {
         let call = async {
             let manager = self
                 .manager
                 .get_or_try_init(|| async { self.connection_manager() })
-                .await?;
-            let mut con = manager.clone();
-            cmd.query_async::<T>(&mut con)
                 .await
-                .map_err(|e| CacheError(format!("Redis: {e}")))
+                .map_err(|e| (e, true))?;
+            let mut con = manager.clone();
+            cmd.query_async::<T>(&mut con).await.map_err(|e| {
+                let connection = e.is_io_error()
+                    || e.is_timeout()
+                    || e.is_connection_refusal()
+                    || e.is_connection_dropped()
+                    || e.is_unrecoverable_error();
+                (CacheError(format!("Redis: {e}")), connection)
+            })
         };
         match tokio::time::timeout(self.timeouts.overall, call).await {
             Ok(r) => r,
-            Err(_) => Err(CacheError(format!(
-                "Redis did not answer within {} ms",
-                self.timeouts.overall.as_millis()
-            ))),
+            Err(_) => Err((
+                CacheError(format!(
+                    "Redis did not answer within {} ms",
+                    self.timeouts.overall.as_millis()
+                )),
+                true,
+            )),
+        }
+    }
+
+    /// Opens the breaker and, if it was closed, starts the probe that will close it.
+    fn trip(&self) {
+        if self.open.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        tracing::warn!(
+            url = %self.redacted_url,
+            "Redis does not answer: the cache is bypassed until it does"
+        );
+        let probe = Probe {
+            cache: self.clone_without_breaker(),
+            open: Arc::downgrade(&self.open),
+        };
+        tokio::spawn(probe.run());
+    }
+
+    /// A handle on the same connection for the probe, which must not keep the breaker (and
+    /// so itself) alive once every real handle is gone.
+    fn clone_without_breaker(&self) -> RedisCache {
+        RedisCache {
+            open: Arc::new(AtomicBool::new(false)),
+            ..self.clone()
+        }
+    }
+}
+
+/// Pings Redis until it answers, then closes the breaker.
+struct Probe {
+    cache: RedisCache,
+    open: Weak<AtomicBool>,
+}
+
+impl Probe {
+    async fn run(self) {
+        loop {
+            tokio::time::sleep(self.cache.timeouts.probe_interval).await;
+            let Some(open) = self.open.upgrade() else {
+                return; // the cache is gone
+            };
+            if self.cache.call::<String>(&redis::cmd("PING")).await.is_ok() {
+                open.store(false, Ordering::Release);
+                tracing::info!(url = %self.cache.redacted_url, "Redis answers again: cache back in use");
+                return;
+            }
         }
     }
 }

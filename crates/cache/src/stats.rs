@@ -10,8 +10,10 @@ pub struct CacheStats {
     pub hits: u64,
     /// Reads that found nothing.
     pub misses: u64,
-    /// Reads and writes that failed.
+    /// Reads and writes that failed (including those skipped while the breaker was open).
     pub errors: u64,
+    /// Whether the adapter's breaker is open (Redis only; the in-process cache never fails).
+    pub breaker_open: bool,
 }
 
 /// The live counters (cheap to clone: clones share them).
@@ -41,6 +43,7 @@ impl Counters {
             hits: self.0[0].load(Ordering::Relaxed),
             misses: self.0[1].load(Ordering::Relaxed),
             errors: self.0[2].load(Ordering::Relaxed),
+            breaker_open: false,
         }
     }
 }

@@ -134,25 +134,31 @@ fn memory_cache_is_bounded() {
 }
 
 #[tokio::test]
-async fn a_closed_port_is_an_error_quickly() {
+async fn a_closed_port_is_an_error_quickly_and_opens_the_breaker() {
     let port = closed_port();
     let c = RedisCache::new(&format!("redis://127.0.0.1:{port}"), "p:").unwrap();
+    let started = Instant::now();
+    let first = c.get("k").await.unwrap_err();
+    println!("closed port: first get failed in {:?}", started.elapsed());
+    assert!(!first.0.contains("breaker open"), "{first}");
+    assert!(
+        c.breaker_open(),
+        "a refused connection must open the breaker"
+    );
+    // From now on nothing touches the network: every call says so.
     for _ in 0..3 {
-        let started = Instant::now();
-        assert!(c.get("k").await.is_err());
-        assert!(c.set("k", "v", Duration::from_secs(1)).await.is_err());
-        let elapsed = started.elapsed();
-        println!("closed port: get+set failed in {elapsed:?}");
-        // A sanity bound, not a benchmark: far below the redis crate's default ~9.5 s.
-        assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+        let e = c.get("k").await.unwrap_err();
+        assert!(e.0.contains("breaker open"), "{e}");
+        let e = c.set("k", "v", Duration::from_secs(1)).await.unwrap_err();
+        assert!(e.0.contains("breaker open"), "{e}");
     }
     assert!(c.ping().await.is_err());
-    assert_eq!(c.stats().errors, 6);
+    assert_eq!(c.stats().errors, 7);
+    assert!(c.stats().breaker_open);
 }
 
-#[tokio::test]
-async fn a_silent_redis_is_an_error_within_the_outer_deadline() {
-    // Accepts connections and never answers.
+/// Accepts connections and never answers; returns the port and the task holding them.
+async fn silent_redis() -> (u16, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let holder = tokio::spawn(async move {
@@ -161,17 +167,109 @@ async fn a_silent_redis_is_an_error_within_the_outer_deadline() {
             held.push(s);
         }
     });
+    (port, holder)
+}
+
+#[tokio::test]
+async fn a_silent_redis_costs_one_deadline_then_nothing() {
+    let (port, holder) = silent_redis().await;
     let timeouts = RedisTimeouts::default();
     let c =
         RedisCache::with_timeouts(&format!("redis://127.0.0.1:{port}"), "p:", timeouts).unwrap();
-    for _ in 0..2 {
-        let started = Instant::now();
-        let err = c.get("k").await.unwrap_err();
-        let elapsed = started.elapsed();
-        println!("silent Redis: {err} after {elapsed:?}");
-        assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    let started = Instant::now();
+    let err = c.get("k").await.unwrap_err();
+    let elapsed = started.elapsed();
+    println!("silent Redis: {err} after {elapsed:?}");
+    // A sanity bound, not a benchmark: far below the redis crate's default ~16.5 s.
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(c.breaker_open(), "a silent Redis must open the breaker");
+    let started = Instant::now();
+    for _ in 0..1000 {
+        let e = c.get("k").await.unwrap_err();
+        assert!(e.0.contains("breaker open"), "{e}");
     }
+    println!(
+        "silent Redis, breaker open: 1000 reads failed in {:?}",
+        started.elapsed()
+    );
     holder.abort();
+}
+
+/// A `redis-server` of the test's own on `port`, killed by PID when dropped.
+struct OwnRedis(std::process::Child);
+
+impl OwnRedis {
+    async fn start(port: u16) -> Self {
+        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
+        let child = std::process::Command::new(&bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("this test starts {bin} (make test installs it): {e}"));
+        let own = Self(child);
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+        for _ in 0..100 {
+            if let Ok(mut con) = client.get_multiplexed_async_connection().await {
+                if redis::cmd("PING")
+                    .query_async::<String>(&mut con)
+                    .await
+                    .is_ok()
+                {
+                    return own;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{bin} did not answer on port {port}");
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_breaker_closes_by_itself_when_redis_comes_back() {
+    let port = closed_port();
+    let timeouts = RedisTimeouts {
+        probe_interval: Duration::from_millis(100),
+        ..RedisTimeouts::default()
+    };
+    let c =
+        RedisCache::with_timeouts(&format!("redis://127.0.0.1:{port}"), "p:", timeouts).unwrap();
+    assert!(c.get("k").await.is_err());
+    assert!(c.breaker_open());
+    let redis = OwnRedis::start(port).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.breaker_open() {
+        assert!(Instant::now() < deadline, "the breaker stayed open");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    c.set("k", "v", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(c.get("k").await.unwrap().as_deref(), Some("v"));
+    // Killed again: open again, and back again on the next start.
+    drop(redis);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.get("k").await.is_ok() {
+        assert!(Instant::now() < deadline, "a killed Redis still answers");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(c.breaker_open());
+    let _redis = OwnRedis::start(port).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.breaker_open() {
+        assert!(Instant::now() < deadline, "the breaker stayed open");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        c.get("k").await.unwrap(),
+        None,
+        "a fresh Redis holds nothing"
+    );
 }
 
 /// Deletes this test's own keys (the prefixed ones it wrote), nothing else.
@@ -198,7 +296,8 @@ async fn stats_count_hits_misses_and_errors() {
         CacheStats {
             hits: 2,
             misses: 1,
-            errors: 0
+            errors: 0,
+            breaker_open: false,
         }
     );
 
@@ -211,7 +310,8 @@ async fn stats_count_hits_misses_and_errors() {
         CacheStats {
             hits: 1,
             misses: 1,
-            errors: 0
+            errors: 0,
+            breaker_open: false,
         }
     );
     cleanup(&prefix, &["a".to_owned()]).await;
@@ -224,7 +324,8 @@ async fn stats_count_hits_misses_and_errors() {
         CacheStats {
             hits: 0,
             misses: 0,
-            errors: 2
+            errors: 2,
+            breaker_open: true,
         }
     );
 }
