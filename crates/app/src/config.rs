@@ -100,6 +100,28 @@ pub struct ServeArgs {
     #[arg(long, env = "JIRA_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub jira_timeout_seconds: u64,
 
+    /// Most calls in flight to one integration's Jira at once; more wait for a free slot
+    /// within their deadline, so one tenant's slow Jira cannot hold every connection.
+    #[arg(long, env = "JIRA_MAX_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jira_max_concurrency: u32,
+
+    /// Consecutive failures (timeouts, unreachable, 5xx) of one integration's Jira that open
+    /// its breaker; 0 turns the breaker off.
+    #[arg(long, env = "JIRA_BREAKER_FAILURES", default_value_t = 5)]
+    pub jira_breaker_failures: u32,
+
+    /// How long an open breaker fails searches at once before probing Jira, in seconds.
+    #[arg(long, env = "JIRA_BREAKER_COOLDOWN_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub jira_breaker_cooldown_seconds: u64,
+
+    /// Most client connections served at once; further ones wait in the listen backlog.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// How long a client may take to send a request's headers, in seconds.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_read_timeout_seconds: u64,
+
     /// How long SIGTERM waits for in-flight requests, in seconds.
     #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,

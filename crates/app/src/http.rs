@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use cache::AnyCache;
-use domain::{Provider, SearchError, SearchRequest, SearchService};
+use domain::{Branch, Provider, SearchError, SearchRequest, SearchService, SearchTrace};
 use http_body_util::Full;
 use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
@@ -108,54 +108,98 @@ impl Route {
     }
 }
 
-/// Answers one request.
+/// Longest request target (path and query) served; longer ones get 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Answers one request, and logs one line for it.
 pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let _in_flight = state.metrics.start();
     let request_id = request_id(&req);
-    let route = Route::parse(req.uri().path());
-    let response = if route == Route::NotFound {
-        json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not found"}))
-    } else if req.method() != Method::GET {
-        let mut r = json_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            &json!({"detail": format!("Method \"{}\" not allowed.", req.method())}),
-        );
-        r.headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET"));
-        r
+    let target_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let route = if target_len > MAX_URI_BYTES {
+        None
     } else {
-        match &route {
-            Route::Healthz => json_response(StatusCode::OK, &json!({"status": "ok"})),
-            Route::Readyz => readyz(&state).await,
-            Route::Metrics => metrics(&state),
-            Route::Search {
-                provider,
-                org,
-                integration_id,
-            } => {
-                let search = search_request(&req, org, *integration_id);
-                search_response(&state, *provider, &search).await
-            }
-            Route::NotFound => unreachable!("handled above"),
+        Some(Route::parse(req.uri().path()))
+    };
+    let mut search = None;
+    let trace = SearchTrace::default();
+    let mut response = match &route {
+        None => json_response(
+            StatusCode::URI_TOO_LONG,
+            &json!({"detail": format!("URI too long: at most {MAX_URI_BYTES} bytes")}),
+        ),
+        Some(Route::NotFound) => {
+            json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not found"}))
+        }
+        Some(_) if req.method() != Method::GET => {
+            let mut r = json_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &json!({"detail": format!("Method \"{}\" not allowed.", req.method())}),
+            );
+            r.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET"));
+            r
+        }
+        Some(Route::Healthz) => json_response(StatusCode::OK, &json!({"status": "ok"})),
+        Some(Route::Readyz) => readyz(&state).await,
+        Some(Route::Metrics) => metrics(&state),
+        Some(Route::Search {
+            provider,
+            org,
+            integration_id,
+        }) => {
+            let s = search_request(&req, org, *integration_id);
+            let r = match state.search.search_traced(*provider, &s, &trace).await {
+                Ok(choices) => json_response(StatusCode::OK, &choices),
+                Err(e) => error_response(&e),
+            };
+            search = Some((*provider, s));
+            r
         }
     };
-    let mut response = response;
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(X_REQUEST_ID, v);
     }
     let elapsed = started.elapsed();
-    state
-        .metrics
-        .record(route.name(), response.status().as_u16(), elapsed);
-    tracing::info!(
-        request_id = %request_id,
-        method = %req.method(),
-        route = route.name(),
-        status = response.status().as_u16(),
-        latency_ms = elapsed.as_secs_f64() * 1000.0,
-        "request"
-    );
+    let route_name = route.as_ref().map_or("uri_too_long", Route::name);
+    let status = response.status().as_u16();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    match &search {
+        Some((provider, s)) => {
+            let branch = s
+                .field
+                .as_deref()
+                .map_or("none", |f| Branch::of(*provider, f).name());
+            state.metrics.record(route_name, branch, status, elapsed);
+            // The org and integration as the route names them; never the query or a user.
+            tracing::info!(
+                request_id = %request_id,
+                method = %req.method(),
+                route = route_name,
+                branch,
+                org = %s.org,
+                integration = s.integration_id,
+                status,
+                latency_ms,
+                jira_calls = trace.jira_calls(),
+                cache = trace.cache().name(),
+                "request"
+            );
+            tracing::debug!(request_id = %request_id, field = ?s.field, query = ?s.query, project = ?s.project, "search parameters");
+        }
+        None => {
+            state.metrics.record(route_name, "none", status, elapsed);
+            tracing::info!(
+                request_id = %request_id,
+                method = %req.method(),
+                route = route_name,
+                status,
+                latency_ms,
+                "request"
+            );
+        }
+    }
     response
 }
 
@@ -203,17 +247,6 @@ fn search_request<B>(req: &Request<B>, org: &str, integration_id: i64) -> Search
         }
     }
     search
-}
-
-async fn search_response(
-    state: &AppState,
-    provider: Provider,
-    req: &SearchRequest,
-) -> Response<Full<Bytes>> {
-    match state.search.search(provider, req).await {
-        Ok(choices) => json_response(StatusCode::OK, &choices),
-        Err(e) => error_response(&e),
-    }
 }
 
 /// Every [`SearchError`] to its status and body (contract.md's table).

@@ -1,15 +1,17 @@
-//! Prometheus metrics. Labels stay bounded: a route name, a status code, an adapter: never
-//! a query, an org or a user.
+//! Prometheus metrics. Labels stay bounded: a route name, a branch, a status code, an
+//! integration id, an endpoint template, an adapter: never a query, an org or a user.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use domain::IntegrationId;
+use jira_http::{BreakerState, CallOutcome, JiraObserver};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -18,19 +20,152 @@ use prometheus_client::registry::Registry;
 pub struct RequestLabels {
     /// The route's fixed name (`search_server`, `healthz`...).
     pub route: &'static str,
+    /// The search branch (`users`, `issues`, `projects`, `autocomplete`), or `none`.
+    pub branch: &'static str,
     /// The HTTP status code.
     pub status: u16,
 }
 
-/// Labels of a per-route histogram.
+/// Labels of the request-duration histogram.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
     /// The route's fixed name.
     pub route: &'static str,
+    /// The search branch, or `none`.
+    pub branch: &'static str,
 }
 
-/// Reads the cache adapter's counters at scrape time: `(adapter, hits, misses, errors)`.
-pub type CacheStatsFn = Arc<dyn Fn() -> (&'static str, u64, u64, u64) + Send + Sync>;
+/// Labels of one Jira call.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JiraCallLabels {
+    /// The integration id.
+    pub integration: i64,
+    /// The path template, e.g. `/rest/api/2/project/{id}`.
+    pub endpoint: String,
+    /// The HTTP status, or `timeout`, `unreachable`, `breaker_open`...
+    pub status: String,
+}
+
+/// Labels of per-endpoint Jira metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JiraEndpointLabels {
+    /// The integration id.
+    pub integration: i64,
+    /// The path template.
+    pub endpoint: String,
+}
+
+/// Labels of per-integration metrics.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct IntegrationLabels {
+    /// The integration id.
+    pub integration: i64,
+}
+
+/// Labels of an outcome per integration.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct IntegrationOutcomeLabels {
+    /// The integration id.
+    pub integration: i64,
+    /// `ok` / `error`, or a breaker state.
+    pub outcome: &'static str,
+}
+
+/// Reads the cache adapter's state at scrape time.
+pub type CacheStatsFn = Arc<dyn Fn() -> (&'static str, cache::CacheStats) + Send + Sync>;
+
+fn latency_buckets() -> Histogram {
+    Histogram::new([
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ])
+}
+
+/// The Jira side of the metrics; given to the Jira client as its observer.
+#[derive(Debug)]
+pub struct JiraMetrics {
+    calls: Family<JiraCallLabels, Counter>,
+    duration: Family<JiraEndpointLabels, Histogram, fn() -> Histogram>,
+    retries: Family<JiraEndpointLabels, Counter>,
+    renewals: Family<IntegrationOutcomeLabels, Counter>,
+    breaker_open: Family<IntegrationLabels, Gauge>,
+    breaker_transitions: Family<IntegrationOutcomeLabels, Counter>,
+}
+
+impl Default for JiraMetrics {
+    fn default() -> Self {
+        Self {
+            calls: Family::default(),
+            duration: Family::new_with_constructor(latency_buckets),
+            retries: Family::default(),
+            renewals: Family::default(),
+            breaker_open: Family::default(),
+            breaker_transitions: Family::default(),
+        }
+    }
+}
+
+impl JiraObserver for JiraMetrics {
+    fn call_finished(
+        &self,
+        integration: IntegrationId,
+        endpoint: &str,
+        outcome: CallOutcome,
+        elapsed: Duration,
+    ) {
+        self.calls
+            .get_or_create(&JiraCallLabels {
+                integration: integration.0,
+                endpoint: endpoint.to_owned(),
+                status: outcome.label().into_owned(),
+            })
+            .inc();
+        // A call Jira never saw has no latency worth recording.
+        if !matches!(
+            outcome,
+            CallOutcome::BreakerOpen | CallOutcome::QueueTimeout
+        ) {
+            self.duration
+                .get_or_create(&JiraEndpointLabels {
+                    integration: integration.0,
+                    endpoint: endpoint.to_owned(),
+                })
+                .observe(elapsed.as_secs_f64());
+        }
+    }
+
+    fn retried(&self, integration: IntegrationId, endpoint: &str) {
+        self.retries
+            .get_or_create(&JiraEndpointLabels {
+                integration: integration.0,
+                endpoint: endpoint.to_owned(),
+            })
+            .inc();
+    }
+
+    fn token_renewed(&self, integration: IntegrationId, ok: bool) {
+        self.renewals
+            .get_or_create(&IntegrationOutcomeLabels {
+                integration: integration.0,
+                outcome: if ok { "ok" } else { "error" },
+            })
+            .inc();
+    }
+
+    fn breaker_changed(&self, integration: IntegrationId, state: BreakerState) {
+        let labels = IntegrationLabels {
+            integration: integration.0,
+        };
+        self.breaker_open
+            .get_or_create(&labels)
+            .set(i64::from(state != BreakerState::Closed));
+        self.breaker_transitions
+            .get_or_create(&IntegrationOutcomeLabels {
+                integration: integration.0,
+                outcome: state.name(),
+            })
+            .inc();
+    }
+}
 
 /// The service's metrics and their registry.
 pub struct Metrics {
@@ -38,6 +173,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     duration: Family<RouteLabels, Histogram>,
     in_flight: Gauge,
+    connections: Gauge,
+    jira: Arc<JiraMetrics>,
 }
 
 impl Metrics {
@@ -47,17 +184,13 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "http_requests",
-            "HTTP requests served, by route and status",
+            "HTTP requests served, by route, search branch and status",
             requests.clone(),
         );
-        let duration = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ])
-        });
+        let duration = Family::<RouteLabels, Histogram>::new_with_constructor(latency_buckets);
         registry.register(
             "http_request_duration_seconds",
-            "Time to answer an HTTP request, by route",
+            "Time to answer an HTTP request, by route and search branch",
             duration.clone(),
         );
         let in_flight = Gauge::default();
@@ -66,28 +199,86 @@ impl Metrics {
             "HTTP requests being answered",
             in_flight.clone(),
         );
+        let connections = Gauge::default();
+        registry.register(
+            "http_connections_open",
+            "Client connections open (capped by MAX_CONNECTIONS)",
+            connections.clone(),
+        );
+        let jira = Arc::new(JiraMetrics::default());
+        registry.register(
+            "jira_requests",
+            "Calls to Jira by integration, endpoint template and status (an HTTP status, timeout, unreachable, invalid_body, config, breaker_open or queue_timeout)",
+            jira.calls.clone(),
+        );
+        registry.register(
+            "jira_request_duration_seconds",
+            "Time of a call to Jira (retries included), by integration and endpoint template",
+            jira.duration.clone(),
+        );
+        registry.register(
+            "jira_retries",
+            "Calls to Jira retried after a 429 or 503 that said when to come back",
+            jira.retries.clone(),
+        );
+        registry.register(
+            "jira_token_renewals",
+            "OAuth 2.0 access-token renewals by integration and outcome (ok, error)",
+            jira.renewals.clone(),
+        );
+        registry.register(
+            "jira_breaker_open",
+            "1 while an integration's breaker is open or probing, else 0",
+            jira.breaker_open.clone(),
+        );
+        registry.register(
+            "jira_breaker_transitions",
+            "Breaker state changes by integration and new state (open, half_open, closed)",
+            jira.breaker_transitions.clone(),
+        );
         registry.register_collector(Box::new(CacheCollector(cache_stats)));
         Self {
             registry,
             requests,
             duration,
             in_flight,
+            connections,
+            jira,
         }
     }
 
+    /// The observer to give the Jira client.
+    pub fn jira(&self) -> Arc<JiraMetrics> {
+        self.jira.clone()
+    }
+
     /// Counts a request as started; the guard counts it as finished when dropped.
-    pub fn start(&self) -> InFlight {
-        self.in_flight.inc();
-        InFlight(self.in_flight.clone())
+    pub fn start(&self) -> GaugeGuard {
+        GaugeGuard::inc(&self.in_flight)
+    }
+
+    /// Counts a connection as open until the guard is dropped.
+    pub fn connection(&self) -> GaugeGuard {
+        GaugeGuard::inc(&self.connections)
     }
 
     /// Records one answered request.
-    pub fn record(&self, route: &'static str, status: u16, elapsed: Duration) {
+    pub fn record(
+        &self,
+        route: &'static str,
+        branch: &'static str,
+        status: u16,
+        elapsed: Duration,
+    ) {
         self.requests
-            .get_or_create(&RequestLabels { route, status })
+            .get_or_create(&RequestLabels {
+                route,
+                branch,
+                status,
+            })
             .inc();
         self.duration
-            .get_or_create(&RouteLabels { route })
+            .get_or_create(&RouteLabels { route, branch })
             .observe(elapsed.as_secs_f64());
     }
 
@@ -99,10 +290,17 @@ impl Metrics {
     }
 }
 
-/// Decrements the in-flight gauge when a request ends, however it ends.
-pub struct InFlight(Gauge);
+/// Decrements a gauge when dropped, however the request or connection ends.
+pub struct GaugeGuard(Gauge);
 
-impl Drop for InFlight {
+impl GaugeGuard {
+    fn inc(gauge: &Gauge) -> Self {
+        gauge.inc();
+        Self(gauge.clone())
+    }
+}
+
+impl Drop for GaugeGuard {
     fn drop(&mut self) {
         self.0.dec();
     }
@@ -118,17 +316,29 @@ impl fmt::Debug for CacheCollector {
 
 impl Collector for CacheCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
-        let (adapter, hits, misses, errors) = (self.0)();
+        let (adapter, stats) = (self.0)();
         let mut metric = encoder.encode_descriptor(
             "cache_operations",
-            "Cache reads by adapter and outcome (hit, miss, error)",
+            "Cache operations by adapter and outcome (hit, miss, error; errors include writes and calls skipped while the breaker is open)",
             None,
             prometheus_client::metrics::MetricType::Counter,
         )?;
-        for (outcome, n) in [("hit", hits), ("miss", misses), ("error", errors)] {
+        for (outcome, n) in [
+            ("hit", stats.hits),
+            ("miss", stats.misses),
+            ("error", stats.errors),
+        ] {
             let labels = [("adapter", adapter), ("outcome", outcome)];
             ConstCounter::new(n).encode(metric.encode_family(&labels)?)?;
         }
+        let mut metric = encoder.encode_descriptor(
+            "cache_breaker_open",
+            "1 while the cache's breaker is open (Redis did not answer; the cache is bypassed), else 0",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
+        let labels = [("adapter", adapter)];
+        ConstGauge::new(i64::from(stats.breaker_open)).encode(metric.encode_family(&labels)?)?;
         Ok(())
     }
 }

@@ -7,16 +7,20 @@ use std::time::Duration;
 use cache::{AnyCache, MemoryCache, RedisCache};
 use domain::{SearchService, SearchSettings};
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
-use jira_http::{HyperJira, JiraHttpConfig};
+use jira_http::{GuardSettings, HyperJira, JiraHttpConfig};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::config::ServeArgs;
 use crate::http::{handle, AppState};
 use crate::metrics::Metrics;
 use crate::{telemetry, CliError};
+
+/// Largest request head (request line and headers) served; a larger one gets 431.
+pub const MAX_HEAD_BYTES: usize = 32 * 1024;
 
 /// Runs the server until a shutdown signal, then drains in-flight requests for at most
 /// `SHUTDOWN_GRACE_SECONDS`.
@@ -35,10 +39,31 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> 
         "listening on http://{local}"
     );
 
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 with keep-alive, and HTTP/2 (prior knowledge, h2c) on the same port.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(args.header_read_timeout_seconds))
+        .max_buf_size(MAX_HEAD_BYTES)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(MAX_HEAD_BYTES as u32)
+        .max_concurrent_streams(256);
     let graceful = GracefulShutdown::new();
+    let connections = Arc::new(Semaphore::new(args.max_connections as usize));
     let mut shutdown = std::pin::pin!(shutdown_signal());
     loop {
+        // At the cap, stop accepting: new clients wait in the kernel's backlog.
+        let permit = tokio::select! {
+            p = connections.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
@@ -51,6 +76,7 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> 
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let state_for_conn = state.clone();
                 let state = state.clone();
                 let service = service_fn(move |req| {
                     let state = state.clone();
@@ -58,7 +84,9 @@ pub async fn serve(database_url: &str, args: ServeArgs) -> Result<(), CliError> 
                 });
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
+                let open = state_for_conn.metrics.connection();
                 tokio::spawn(async move {
+                    let _slot = (permit, open);
                     if let Err(e) = conn.await {
                         tracing::debug!(%peer, error = %e, "connection ended with an error");
                     }
@@ -98,14 +126,6 @@ async fn build_state(database_url: &str, args: &ServeArgs) -> Result<AppState, C
             "some integrations' secrets are still in plain text: run `jira-search secret-key rotate` to seal them"
         );
     }
-    let jira = HyperJira::with_credential_updates(
-        JiraHttpConfig {
-            timeout: Duration::from_secs(args.jira_timeout_seconds),
-            ..JiraHttpConfig::default()
-        },
-        store.clone(),
-    )
-    .map_err(|e| CliError::Failure(e.to_string()))?;
     let cache = match args.redis_url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => AnyCache::Redis(
             RedisCache::new(url, &args.redis_key_prefix)
@@ -116,13 +136,25 @@ async fn build_state(database_url: &str, args: &ServeArgs) -> Result<AppState, C
     let settings = SearchSettings {
         cache_ttl: Duration::from_secs(args.cache_ttl_seconds),
     };
-    let search = Arc::new(SearchService::new(jira, store, cache, settings));
-    let stats_source = search.clone();
+    let stats_source = cache.clone();
     let metrics = Metrics::new(Arc::new(move || {
-        let cache = stats_source.cache();
-        let s = cache.stats();
-        (cache.kind(), s.hits, s.misses, s.errors)
+        (stats_source.kind(), stats_source.stats())
     }));
+    let jira = HyperJira::with_credential_updates(
+        JiraHttpConfig {
+            timeout: Duration::from_secs(args.jira_timeout_seconds),
+            guard: GuardSettings {
+                max_concurrent: args.jira_max_concurrency as usize,
+                breaker_failures: args.jira_breaker_failures,
+                breaker_cooldown: Duration::from_secs(args.jira_breaker_cooldown_seconds),
+            },
+            ..JiraHttpConfig::default()
+        },
+        store.clone(),
+    )
+    .map_err(|e| CliError::Failure(e.to_string()))?
+    .with_observer(metrics.jira());
+    let search = Arc::new(SearchService::new(jira, store, cache, settings));
     Ok(AppState { search, metrics })
 }
 

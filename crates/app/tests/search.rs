@@ -395,7 +395,7 @@ async fn readiness_metrics_and_logs() {
         let text = m.text();
         assert!(
             text.contains(
-                "jira_search_http_requests_total{route=\"search_server\",status=\"200\"} 2"
+                "jira_search_http_requests_total{route=\"search_server\",branch=\"users\",status=\"200\"} 2"
             ),
             "{text}"
         );
