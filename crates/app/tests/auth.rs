@@ -337,6 +337,14 @@ async fn oauth2_renews_at_expiry_once_for_fifty_concurrent_searches_and_survives
             "{route}: exactly one refresh"
         );
     }
+    // Each integration got its first token and one renewal, and the metrics say so.
+    let metrics = get(&svc.url("/metrics"), None).await.text();
+    for (_, _, id) in st.ids.iter().filter(|(_, m, _)| *m == "oauth2") {
+        let line = format!(
+            "jira_search_jira_token_renewals_total{{integration=\"{id}\",outcome=\"ok\"}} 2"
+        );
+        assert!(metrics.contains(&line), "{line} missing:\n{metrics}");
+    }
     let logs_before = svc.logs();
     drop(svc);
     // After a restart the access token is gone: the rotated refresh token in the database must
