@@ -371,6 +371,39 @@ async fn rate_limits_are_waited_out_when_the_wait_fits_the_deadline() {
     );
     assert_eq!(sim.requests().len(), 1);
 
+    // Retry-After as an HTTP date, and Cloud's X-RateLimit-Reset (ISO 8601): waited out too.
+    let in_two_seconds = std::time::SystemTime::now() + Duration::from_secs(2);
+    let iso = |t: std::time::SystemTime| {
+        time::OffsetDateTime::from(t)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    for (name, value) in [
+        ("Retry-After", httpdate::fmt_http_date(in_two_seconds)),
+        ("X-RateLimit-Reset", iso(in_two_seconds)),
+    ] {
+        sim.clear_requests();
+        sim.add_fault(Fault::rate_limited(None).header(name, &value).times(1));
+        jira.get_json(&integ, &req)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {value}: {e:?}"));
+        assert_eq!(sim.requests().len(), 2, "{name}: {value}");
+    }
+    // A reset beyond the deadline: the 429 at once.
+    sim.clear_requests();
+    let later = iso(std::time::SystemTime::now() + Duration::from_secs(600));
+    sim.add_fault(
+        Fault::rate_limited(None)
+            .header("X-RateLimit-Reset", &later)
+            .times(1),
+    );
+    let err = jira.get_json(&integ, &req).await.unwrap_err();
+    assert!(
+        matches!(err, JiraError::Status { status: 429, .. }),
+        "{err:?}"
+    );
+    assert_eq!(sim.requests().len(), 1);
+
     // No Retry-After (some gateways): no retry.
     sim.clear_requests();
     sim.add_fault(Fault::rate_limited(None).times(1));
