@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # `make test`: lint, then every test of the workspace against a real Redis.
 # Uses $REDIS_URL when it answers, else 127.0.0.1:6379 when that answers, else starts a
-# redis-server of its own on a free port (installing it with apt-get when absent) and stops
-# it by its PID on exit.
+# redis-server of its own on a free port and stops it by its PID on exit. redis-server is
+# installed with apt-get when absent either way: the resilience tests start and kill their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+ensure_command() { # command package: install the Debian package when the command is missing
+  command -v "$1" >/dev/null && return
+  echo "test: no $1; installing $2 with apt-get"
+  local sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$2" >/dev/null
+}
+ensure_command redis-server redis-server
+ensure_command curl curl
 
 redis_answers() { # host port: does a Redis answer PING there? (a subshell keeps fd 3 and stderr local)
   (
@@ -43,12 +53,6 @@ elif redis_answers 127.0.0.1 "${DEFAULT_REDIS_PORT:-6379}"; then
   export REDIS_URL="redis://127.0.0.1:${DEFAULT_REDIS_PORT:-6379}"
   echo "test: using the Redis answering at $REDIS_URL"
 else
-  if ! command -v redis-server >/dev/null; then
-    echo "test: no redis-server; installing it with apt-get"
-    sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq redis-server >/dev/null
-  fi
   port=$(free_port)
   redis_dir=$(mktemp -d)
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$redis_dir" \
@@ -65,12 +69,6 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "test: make demo's printed searches (one per branch) against the debug binaries"
-if ! command -v curl >/dev/null; then
-  echo "test: no curl; installing it with apt-get"
-  sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq curl >/dev/null
-fi
 cargo build --workspace --bins --locked
 DEMO_CHECK=1 DEMO_BIN=target/debug DEMO_PORT=$(free_port) scripts/demo.sh
 

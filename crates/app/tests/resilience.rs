@@ -374,3 +374,162 @@ async fn one_integrations_hanging_jira_does_not_slow_searches_on_another() {
     assert_eq!(count("timeout") + count("queue_timeout"), 40.0, "{text}");
     assert!(count("queue_timeout") >= 1.0, "{text}");
 }
+
+/// Open file descriptors and resident memory (KiB) of a process, from /proc.
+fn fds_and_rss(pid: u32) -> (usize, u64) {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    (fds, rss)
+}
+
+/// What one faulty request does.
+#[derive(Clone, Copy, Debug)]
+enum Faulty {
+    /// A search while Jira answers with the fault in place.
+    Search,
+    /// A search whose caller hangs up before the (slow) answer.
+    Abandoned,
+    /// Bytes that are not HTTP.
+    Garbage,
+}
+
+/// Sends `n` faulty requests of one kind, `concurrency` at a time; returns how many searches
+/// did not get the users error.
+async fn storm(svc: &Service, w: &World, kind: Faulty, n: usize, concurrency: usize) -> usize {
+    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let unexpected = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let permit = permits.clone().acquire_owned().await.unwrap();
+        let (url, token, addr, unexpected) = (
+            users_url(svc, &w.server_id, &format!("f{i}")),
+            w.token.clone(),
+            svc.addr,
+            unexpected.clone(),
+        );
+        tasks.spawn(async move {
+            let _permit = permit;
+            match kind {
+                Faulty::Search => {
+                    let a = get(&url, Some(&token)).await;
+                    if a.status != 400 {
+                        unexpected.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Faulty::Abandoned => {
+                    use tokio::io::AsyncWriteExt;
+                    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+                    let path = url.split_once(&addr.to_string()).unwrap().1.to_owned();
+                    let req = format!(
+                        "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n"
+                    );
+                    s.write_all(req.as_bytes()).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    drop(s);
+                }
+                Faulty::Garbage => {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+                    s.write_all(b"\x16\x03\x01 this is not HTTP\r\n\r\n")
+                        .await
+                        .unwrap();
+                    let mut out = Vec::new();
+                    let _ = s.read_to_end(&mut out).await;
+                }
+            }
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    unexpected.load(Ordering::Relaxed)
+}
+
+/// One pass of the fault mix, `scale` times 1,000 requests.
+async fn fault_mix(svc: &Service, w: &World, scale: usize) -> usize {
+    let sim = &w.server_sim;
+    let mut count = 0;
+    let rounds: Vec<(Option<Fault>, Faulty, usize)> = vec![
+        (
+            Some(Fault::json(
+                500,
+                r#"{"errorMessages":["boom"],"errors":{}}"#,
+            )),
+            Faulty::Search,
+            200,
+        ),
+        (Some(Fault::reset_connection()), Faulty::Search, 200),
+        (Some(Fault::malformed_json()), Faulty::Search, 150),
+        (
+            Some(Fault::html(502, "<html>Bad gateway</html>")),
+            Faulty::Search,
+            150,
+        ),
+        (Some(Fault::never_answer()), Faulty::Search, 40),
+        (Some(Fault::status(500).delay(300)), Faulty::Abandoned, 130),
+        (None, Faulty::Garbage, 130),
+    ];
+    let mut unexpected = 0;
+    for (fault, kind, per_thousand) in rounds {
+        if let Some(f) = fault {
+            sim.add_fault(f);
+        }
+        let n = per_thousand * scale;
+        unexpected += storm(svc, w, kind, n, 100).await;
+        count += n;
+        sim.clear_faults();
+    }
+    assert_eq!(
+        unexpected, 0,
+        "some faulty searches did not get the users error"
+    );
+    count
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_faulty_requests_leave_descriptors_and_memory_where_they_were() {
+    let w = World::new().await;
+    let svc = Service::start(
+        &w.db,
+        CacheKind::Memory,
+        &[
+            ("JIRA_TIMEOUT_SECONDS", "1"),
+            ("JIRA_BREAKER_FAILURES", "0"),
+            ("JIRA_MAX_CONCURRENCY", "100"),
+        ],
+    );
+    let pid = svc.pid();
+    // Warm-up: pools, allocator arenas and caches reach their working size.
+    fault_mix(&svc, &w, 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (fds_before, rss_before) = fds_and_rss(pid);
+    let n = fault_mix(&svc, &w, 10).await;
+    assert_eq!(n, 10_000);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (fds_after, rss_after) = fds_and_rss(pid);
+    println!(
+        "after {n} faulty requests: fds {fds_before} -> {fds_after}, RSS {rss_before} KiB -> {rss_after} KiB"
+    );
+    // Idle pooled connections to Jira come and go (at most 64 per host); a leak of one
+    // descriptor per 100 faulty requests would already add 100.
+    assert!(
+        fds_after <= fds_before + 64,
+        "descriptors grew from {fds_before} to {fds_after}"
+    );
+    // A leak of 1 KiB per request would add about 10 MiB.
+    assert!(
+        rss_after <= rss_before + 8 * 1024,
+        "RSS grew from {rss_before} KiB to {rss_after} KiB"
+    );
+    // Still serving.
+    let a = get(&users_url(&svc, &w.server_id, "fine"), Some(&w.token)).await;
+    assert_eq!(a.status, 200, "{}", a.text());
+}
