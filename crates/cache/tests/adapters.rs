@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use cache::testing::OwnRedis;
 use cache::{AnyCache, CacheStats, MemoryCache, RedisCache, RedisTimeouts, SearchCache};
 
 /// The Redis the tests use: `REDIS_URL` (set by `make test`) or the machine's default.
@@ -195,43 +196,6 @@ async fn a_silent_redis_costs_one_deadline_then_nothing() {
     holder.abort();
 }
 
-/// A `redis-server` of the test's own on `port`, killed by PID when dropped.
-struct OwnRedis(std::process::Child);
-
-impl OwnRedis {
-    async fn start(port: u16) -> Self {
-        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
-        let child = std::process::Command::new(&bin)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("this test starts {bin} (make test installs it): {e}"));
-        let own = Self(child);
-        let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
-        for _ in 0..100 {
-            if let Ok(mut con) = client.get_multiplexed_async_connection().await {
-                if redis::cmd("PING")
-                    .query_async::<String>(&mut con)
-                    .await
-                    .is_ok()
-                {
-                    return own;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{bin} did not answer on port {port}");
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn the_breaker_closes_by_itself_when_redis_comes_back() {
     let port = closed_port();
@@ -243,7 +207,7 @@ async fn the_breaker_closes_by_itself_when_redis_comes_back() {
         RedisCache::with_timeouts(&format!("redis://127.0.0.1:{port}"), "p:", timeouts).unwrap();
     assert!(c.get("k").await.is_err());
     assert!(c.breaker_open());
-    let redis = OwnRedis::start(port).await;
+    let redis = OwnRedis::start(port);
     let deadline = Instant::now() + Duration::from_secs(10);
     while c.breaker_open() {
         assert!(Instant::now() < deadline, "the breaker stayed open");
@@ -259,7 +223,7 @@ async fn the_breaker_closes_by_itself_when_redis_comes_back() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(c.breaker_open());
-    let _redis = OwnRedis::start(port).await;
+    let _redis = OwnRedis::start(port);
     let deadline = Instant::now() + Duration::from_secs(10);
     while c.breaker_open() {
         assert!(Instant::now() < deadline, "the breaker stayed open");
