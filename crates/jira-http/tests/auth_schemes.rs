@@ -131,6 +131,16 @@ async fn oauth1_requests_are_signed_afresh_and_accepted() {
     assert_eq!(log.len(), 3);
     assert!(log.iter().all(|r| r.auth == AuthKind::OAuth), "{log:?}");
 
+    // A 429 that says "come back now" is retried, signed afresh: a new nonce, and accepted.
+    sim.clear_requests();
+    sim.add_fault(jira_sim::Fault::rate_limited(Some(0)).times(1));
+    jira.get_json(&it, &myself()).await.unwrap();
+    let log = sim.requests();
+    assert_eq!(log.len(), 2, "{log:?}");
+    let nonces: Vec<_> = log.iter().map(|r| r.auth_nonce.clone()).collect();
+    assert!(nonces.iter().all(Option::is_some), "{nonces:?}");
+    assert_ne!(nonces[0], nonces[1], "the retry reused the nonce");
+
     // A wrong token is refused.
     let bad = integration(
         &sim,

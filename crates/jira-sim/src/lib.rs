@@ -207,6 +207,10 @@ pub struct RecordedRequest {
     /// The Basic user name, when Basic was used (the password is never recorded).
     #[serde(default)]
     pub auth_user: Option<String>,
+    /// The OAuth 1.0a `oauth_nonce`, when OAuth 1.0a was used (single-use: a retry must bring
+    /// a new one).
+    #[serde(default)]
+    pub auth_nonce: Option<String>,
 }
 
 impl RecordedRequest {
@@ -439,6 +443,7 @@ mod tests {
             raw_query: Some("a=1&a=2".into()),
             auth: AuthKind::None,
             auth_user: None,
+            auth_nonce: None,
         };
         assert_eq!(r.param("a"), Some("2"));
         assert_eq!(r.params("a"), vec!["1", "2"]);

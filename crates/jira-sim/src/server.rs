@@ -433,6 +433,7 @@ async fn handle(
         raw_query: if is_token_endpoint { None } else { raw_query },
         auth: credentials.kind(),
         auth_user: credentials.user(),
+        auth_nonce: credentials.nonce(),
     });
     let request = RequestInfo {
         method,
@@ -588,6 +589,17 @@ impl Credentials {
             Credentials::Jwt(_) => AuthKind::Jwt,
             Credentials::OAuth(_) => AuthKind::OAuth,
             Credentials::Other => AuthKind::Other,
+        }
+    }
+
+    /// The OAuth 1.0a `oauth_nonce` (single-use, not a secret); nothing for other schemes.
+    fn nonce(&self) -> Option<String> {
+        match self {
+            Credentials::OAuth(Some(params)) => params
+                .iter()
+                .find(|(k, _)| k == "oauth_nonce")
+                .map(|(_, v)| v.clone()),
+            _ => None,
         }
     }
 
