@@ -6,6 +6,7 @@
 //! never the other way round.
 
 pub mod cache_key;
+pub mod coalesce;
 pub mod model;
 pub mod ports;
 pub mod rules;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cache_key::cache_key;
+use crate::coalesce::Coalescer;
 use crate::model::{Integration, OrgRef, Provider};
 use crate::ports::{IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache, StoreError};
 use crate::rules;
@@ -192,11 +193,14 @@ pub const USERS_ERROR: &str = "Unable to fetch users from Jira";
 pub const PROJECTS_ERROR: &str = "Unable to fetch projects from Jira";
 
 /// The search service: checks in the order of spec/search-behaviour.md, then the branch.
+/// Identical Jira calls in flight at the same moment are made once ([`Coalescer`]).
 pub struct SearchService<J, S, C> {
     jira: J,
     store: S,
     cache: C,
     settings: SearchSettings,
+    lists: Coalescer<Vec<Choice>>,
+    project_keys: Coalescer<String>,
 }
 
 impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
@@ -207,6 +211,8 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             store,
             cache,
             settings,
+            lists: Coalescer::default(),
+            project_keys: Coalescer::default(),
         }
     }
 
@@ -332,18 +338,23 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
     ) -> Result<Vec<Choice>, SearchError> {
         let request = issue_search_request(integration.provider, query);
         trace.set_cache(CacheOutcome::Bypass);
-        self.choices(
-            integration,
-            &request,
-            Some("issues"),
-            rules::issue_choice,
-            trace,
-        )
-        .await
-        .map_err(|source| SearchError::Jira {
-            message: rules::issue_error_message(integration.provider, &source),
-            source,
-        })
+        // Never cached, but identical searches at the same moment still share one call.
+        let key = cache_key(integration.id, "issues", &[query]);
+        self.lists
+            .run(&key, || {
+                self.choices(
+                    integration,
+                    &request,
+                    Some("issues"),
+                    rules::issue_choice,
+                    trace,
+                )
+            })
+            .await
+            .map_err(|source| SearchError::Jira {
+                message: rules::issue_error_message(integration.provider, &source),
+                source,
+            })
     }
 
     /// The `project` branch of Jira Cloud: `project/search`, cached.
@@ -442,11 +453,15 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         if let Some(hit) = self.cached::<Vec<Choice>>(&key, trace).await {
             return Ok(hit);
         }
-        let choices = self
-            .choices(integration, request, list_at, map, trace)
-            .await?;
-        self.store_cached(&key, &choices).await;
-        Ok(choices)
+        self.lists
+            .run(&key, || async {
+                let choices = self
+                    .choices(integration, request, list_at, map, trace)
+                    .await?;
+                self.store_cached(&key, &choices).await;
+                Ok(choices)
+            })
+            .await
     }
 
     /// Resolves a Jira project id to its key with `GET /rest/api/2/project/{id}`, cached.
@@ -466,21 +481,27 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         if let Some(hit) = self.cached::<String>(&cache_key, trace).await {
             return Ok(Some(hit).filter(|k| !k.is_empty()));
         }
-        let request = JiraRequest::get("rest/api/2/project").segment(project_id);
-        trace.jira_call();
-        let key = match self.jira.get_json(integration, &request).await {
-            Ok(body) => match body.get("key").and_then(Value::as_str) {
-                Some(k) if !k.is_empty() => k.to_owned(),
-                _ => {
-                    return Err(JiraError::InvalidBody(
-                        "project answer has no key".to_owned(),
-                    ))
-                }
-            },
-            Err(JiraError::Status { status: 404, .. }) => String::new(),
-            Err(e) => return Err(e),
-        };
-        self.store_cached(&cache_key, &key).await;
+        let key = self
+            .project_keys
+            .run(&cache_key, || async {
+                let request = JiraRequest::get("rest/api/2/project").segment(project_id);
+                trace.jira_call();
+                let key = match self.jira.get_json(integration, &request).await {
+                    Ok(body) => match body.get("key").and_then(Value::as_str) {
+                        Some(k) if !k.is_empty() => k.to_owned(),
+                        _ => {
+                            return Err(JiraError::InvalidBody(
+                                "project answer has no key".to_owned(),
+                            ))
+                        }
+                    },
+                    Err(JiraError::Status { status: 404, .. }) => String::new(),
+                    Err(e) => return Err(e),
+                };
+                self.store_cached(&cache_key, &key).await;
+                Ok(key)
+            })
+            .await?;
         Ok(Some(key).filter(|k| !k.is_empty()))
     }
 
