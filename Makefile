@@ -27,6 +27,10 @@ demo-check:
 test:
 	@scripts/test.sh
 
+## Measure jira-search against jira-sim (both cache adapters) and rewrite docs/benchmarks.md.
+bench:
+	@scripts/bench.sh
+
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings

@@ -1,0 +1,224 @@
+//! The load generator: keep-alive HTTP/1.1 connections on hyper's client, each sending the
+//! next request as soon as the last answer is read, for a fixed time.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{AUTHORIZATION, HOST};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+
+/// Makes the path of the n-th request.
+pub type PathFn = Arc<dyn Fn(u64) -> String + Send + Sync>;
+
+/// What a run measured.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Answers with status 200.
+    pub ok: u64,
+    /// Other answers and failed requests.
+    pub errors: u64,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+    /// Latency of every answered request, in microseconds, sorted.
+    pub latencies_us: Vec<u32>,
+}
+
+impl Outcome {
+    /// Answered requests per second.
+    pub fn rps(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The `q` quantile (0..=1) of the latencies, in milliseconds.
+    pub fn ms(&self, q: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((self.latencies_us.len() - 1) as f64 * q).round() as usize;
+        f64::from(self.latencies_us[i]) / 1000.0
+    }
+}
+
+/// A request target: an address, an optional `Authorization` value, and the paths.
+#[derive(Clone)]
+pub struct Target {
+    /// Where to connect.
+    pub addr: SocketAddr,
+    /// Sent as `Authorization`.
+    pub auth: Option<String>,
+    /// The path (and query) of the n-th request.
+    pub path: PathFn,
+}
+
+async fn connect(addr: SocketAddr) -> Result<SendRequest<Empty<Bytes>>, String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake {addr}: {e}"))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(send)
+}
+
+async fn send(
+    conn: &mut SendRequest<Empty<Bytes>>,
+    target: &Target,
+    n: u64,
+) -> Result<(u16, Bytes), String> {
+    let mut req = Request::get((target.path)(n)).header(HOST, "127.0.0.1");
+    if let Some(a) = &target.auth {
+        req = req.header(AUTHORIZATION, a);
+    }
+    let req = req.body(Empty::new()).map_err(|e| e.to_string())?;
+    conn.ready().await.map_err(|e| e.to_string())?;
+    let resp = conn.send_request(req).await.map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, body))
+}
+
+/// One request on a new connection: status and body.
+pub async fn once(target: &Target, n: u64) -> Result<(u16, Bytes), String> {
+    let mut conn = connect(target.addr).await?;
+    send(&mut conn, target, n).await
+}
+
+/// `connections` connections sending requests back to back for `duration`.
+pub async fn run(target: &Target, connections: usize, duration: Duration) -> Outcome {
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (target, counter) = (target.clone(), counter.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut out = Outcome::default();
+            let mut conn = None;
+            while Instant::now() < deadline {
+                if conn.is_none() {
+                    match connect(target.addr).await {
+                        Ok(c) => conn = Some(c),
+                        Err(_) => {
+                            out.errors += 1;
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    }
+                }
+                let Some(c) = conn.as_mut() else { continue };
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                match send(c, &target, n).await {
+                    Ok((200, _)) => {
+                        out.ok += 1;
+                        let us = t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+                        out.latencies_us.push(us);
+                    }
+                    Ok(_) => out.errors += 1,
+                    Err(_) => {
+                        out.errors += 1;
+                        conn = None;
+                    }
+                }
+            }
+            out
+        }));
+    }
+    let mut total = Outcome::default();
+    for t in tasks {
+        if let Ok(o) = t.await {
+            total.ok += o.ok;
+            total.errors += o.errors;
+            total.latencies_us.extend(o.latencies_us);
+        }
+    }
+    total.elapsed = started.elapsed();
+    total.latencies_us.sort_unstable();
+    total
+}
+
+/// Opens `connections` connections at once and keeps each busy until `duration` ends;
+/// returns how many were established.
+pub async fn hold(target: &Target, connections: usize, duration: Duration) -> (usize, Outcome) {
+    let mut conns = Vec::new();
+    for _ in 0..connections {
+        if let Ok(c) = connect(target.addr).await {
+            conns.push(c);
+        }
+    }
+    let established = conns.len();
+    let deadline = Instant::now() + duration;
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for mut conn in conns {
+        let (target, counter) = (target.clone(), counter.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut out = Outcome::default();
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                match send(&mut conn, &target, n).await {
+                    Ok((200, _)) => {
+                        out.ok += 1;
+                        out.latencies_us
+                            .push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                    }
+                    Ok(_) => out.errors += 1,
+                    Err(_) => {
+                        out.errors += 1;
+                        break;
+                    }
+                }
+            }
+            out
+        }));
+    }
+    let mut total = Outcome::default();
+    for t in tasks {
+        if let Ok(o) = t.await {
+            total.ok += o.ok;
+            total.errors += o.errors;
+            total.latencies_us.extend(o.latencies_us);
+        }
+    }
+    total.elapsed = started.elapsed();
+    total.latencies_us.sort_unstable();
+    (established, total)
+}
+
+/// One request with any method on a new connection (the simulator's control routes).
+pub async fn call(addr: SocketAddr, method: &str, path: &str) -> Result<(u16, Bytes), String> {
+    let mut conn = connect(addr).await?;
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(HOST, "127.0.0.1")
+        .body(Empty::new())
+        .map_err(|e| e.to_string())?;
+    conn.ready().await.map_err(|e| e.to_string())?;
+    let resp = conn.send_request(req).await.map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, body))
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `make bench`: release build, then crates/bench measures jira-search against jira-sim with
+# both cache adapters and rewrites docs/benchmarks.md. Needs a Redis: uses $REDIS_URL or
+# 127.0.0.1:6379 when one answers, else starts its own (stopped by its PID on exit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LOG_TAG=bench
+trap 'if declare -F redis_cleanup >/dev/null; then redis_cleanup; fi' EXIT
+# shellcheck source=scripts/lib/redis.sh
+source scripts/lib/redis.sh
+
+cargo build --release --locked -p app -p jira-sim -p bench
+target/release/jira-search-bench --bin-dir target/release --seconds "${BENCH_SECONDS:-5}" \
+  --out docs/benchmarks.md
