@@ -526,3 +526,36 @@ async fn a_rate_limited_search_waits_out_a_short_retry_after_and_fails_fast_on_a
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_and_removal_take_effect_on_the_very_next_request() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    let url = svc.url(&format!(
+        "/extensions/jira-server/search/acme/{}/?field=assignee&query=ab",
+        w.server_id
+    ));
+    // Resolved once, then answered from the service's memory.
+    for _ in 0..3 {
+        assert_eq!(get(&url, Some(&w.token)).await.status, 200);
+    }
+    w.db.ok(&["token", "revoke", &w.token], "");
+    let a = get(&url, Some(&w.token)).await;
+    assert_eq!(a.status, 401, "a revoked token still worked: {}", a.text());
+
+    let other = svc.url(&format!(
+        "/extensions/jira-server/search/umbrella/{}/?field=assignee&query=ab",
+        w.other_id
+    ));
+    for _ in 0..3 {
+        assert_eq!(get(&other, Some(&w.other_token)).await.status, 200);
+    }
+    w.db.ok(&["integration", "remove", &w.other_id], "");
+    let a = get(&other, Some(&w.other_token)).await;
+    assert_eq!(
+        a.status,
+        404,
+        "a removed integration still answered: {}",
+        a.text()
+    );
+}

@@ -24,6 +24,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqliteConnection};
 
+pub(crate) mod memo;
 #[cfg(test)]
 mod secret_tests;
 mod secrets;
@@ -163,6 +164,7 @@ pub struct SecretsReport {
 pub struct SqliteStore {
     pool: SqlitePool,
     key: Option<SecretKey>,
+    memo: std::sync::Arc<memo::Memo>,
 }
 
 impl SqliteStore {
@@ -206,6 +208,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal);
 
         let in_memory = database_url.contains(":memory:") || database_url.contains("mode=memory");
+        let file = (!in_memory).then(|| options.get_filename().to_path_buf());
         let pool_options = if in_memory {
             // Each in-memory database lives as long as one of its connections: keep exactly
             // one, forever (several would also meet shared-cache table locks, which ignore
@@ -217,11 +220,25 @@ impl SqliteStore {
                 .max_lifetime(None)
         } else {
             check_directory(options.get_filename())?;
-            SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
+            // One connection stays open, so the WAL index (read by the memo) lives as long
+            // as the store.
+            SqlitePoolOptions::new()
+                .max_connections(MAX_CONNECTIONS)
+                .min_connections(1)
         };
         let pool = pool_options.connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, key })
+        Ok(Self {
+            pool,
+            key,
+            memo: std::sync::Arc::new(memo::Memo::new(file)),
+        })
+    }
+
+    /// How many token, org and integration lookups were answered from memory (the memo
+    /// forgets everything whenever the database changes, whichever process changed it).
+    pub fn memo_hits(&self) -> u64 {
+        self.memo.hits()
     }
 
     /// Checks that SQLite answers (`SELECT 1`), for `/readyz`.
@@ -715,13 +732,31 @@ impl CredentialUpdates for SqliteStore {
     }
 }
 
+/// Each answer comes from the memo when the database has not moved since it was read (see
+/// [`memo`]), else from SQLite.
 impl IntegrationStore for SqliteStore {
     async fn org_for_token_hash(&self, token_hash: &str) -> Result<Option<OrgId>, StoreError> {
-        Ok(self.org_id_for_token_hash(token_hash).await?)
+        let stamp = self.memo.stamp();
+        if let Some(org) = self.memo.token(stamp, token_hash) {
+            return Ok(Some(org));
+        }
+        let org = self.org_id_for_token_hash(token_hash).await?;
+        if let Some(org) = org {
+            self.memo.keep_token(stamp, token_hash, org);
+        }
+        Ok(org)
     }
 
     async fn find_org(&self, org: &OrgRef) -> Result<Option<Org>, StoreError> {
-        Ok(self.org_if_any(org).await?)
+        let stamp = self.memo.stamp();
+        if let Some(found) = self.memo.org(stamp, org) {
+            return Ok(Some(found));
+        }
+        let found = self.org_if_any(org).await?;
+        if let Some(found) = &found {
+            self.memo.keep_org(stamp, org, found);
+        }
+        Ok(found)
     }
 
     async fn linked_integration(
@@ -729,7 +764,15 @@ impl IntegrationStore for SqliteStore {
         org: OrgId,
         id: IntegrationId,
     ) -> Result<Option<Integration>, StoreError> {
-        Ok(self.integration_linked_to(org, id).await?)
+        let stamp = self.memo.stamp();
+        if let Some(found) = self.memo.integration(stamp, org, id.0) {
+            return Ok(Some(found));
+        }
+        let found = self.integration_linked_to(org, id).await?;
+        if let Some(found) = &found {
+            self.memo.keep_integration(stamp, org, found);
+        }
+        Ok(found)
     }
 }
 
