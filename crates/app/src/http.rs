@@ -150,8 +150,8 @@ pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<B
             integration_id,
         }) => {
             let s = search_request(&req, org, *integration_id);
-            let r = match state.search.search_traced(*provider, &s, &trace).await {
-                Ok(choices) => json_response(StatusCode::OK, &choices),
+            let r = match state.search.search_json(*provider, &s, &trace).await {
+                Ok(json) => json_text_response(StatusCode::OK, json),
                 Err(e) => error_response(&e),
             };
             search = Some((*provider, s));
@@ -319,6 +319,15 @@ fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response<
     // Serialising our own plain types cannot fail; fall back to an empty array if it did.
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"[]".to_vec());
     let mut r = Response::new(Full::new(Bytes::from(bytes)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// An answer whose body is JSON text made elsewhere (a search's list, as cached).
+fn json_text_response(status: StatusCode, json: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(json)));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -632,8 +632,11 @@ async fn run(args: &Args) -> Result<String, String> {
     let slow_projects = w.slow.projects().await?;
     let mut burst_targets = Vec::new();
     for (i, svc) in services.iter().enumerate() {
+        // From the end of the list: the cold searches above never reached these.
         let (pid, _) = slow_projects
-            .get(i + 1)
+            .len()
+            .checked_sub(1 + i)
+            .and_then(|j| slow_projects.get(j))
             .cloned()
             .ok_or("jira-sim has too few projects")?;
         w.slow.clear().await?;

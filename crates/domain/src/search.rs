@@ -199,7 +199,7 @@ pub struct SearchService<J, S, C> {
     store: S,
     cache: C,
     settings: SearchSettings,
-    lists: Coalescer<Vec<Choice>>,
+    lists: Coalescer<String>,
     project_keys: Coalescer<String>,
 }
 
@@ -250,6 +250,24 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         req: &SearchRequest,
         trace: &SearchTrace,
     ) -> Result<Vec<Choice>, SearchError> {
+        let json = self.search_json(provider, req, trace).await?;
+        serde_json::from_str(&json).map_err(|e| SearchError::Jira {
+            message: USERS_ERROR.to_owned(),
+            source: JiraError::InvalidBody(format!("unreadable answer: {e}")),
+        })
+    }
+
+    /// [`Self::search_traced`] answering the JSON text of the list (what the HTTP answer
+    /// carries): a cache hit is returned as stored, without decoding and encoding it again.
+    ///
+    /// # Errors
+    /// As [`Self::search`].
+    pub async fn search_json(
+        &self,
+        provider: Provider,
+        req: &SearchRequest,
+        trace: &SearchTrace,
+    ) -> Result<String, SearchError> {
         let integration = self.authorize(provider, req).await?;
         let field = req.field.as_deref().ok_or(SearchError::FieldRequired)?;
         let query = req
@@ -301,7 +319,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         project: Option<&str>,
         query: &str,
         trace: &SearchTrace,
-    ) -> Result<Vec<Choice>, SearchError> {
+    ) -> Result<String, SearchError> {
         let users_error = |source| SearchError::Jira {
             message: USERS_ERROR.to_owned(),
             source,
@@ -335,20 +353,23 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         integration: &Integration,
         query: &str,
         trace: &SearchTrace,
-    ) -> Result<Vec<Choice>, SearchError> {
+    ) -> Result<String, SearchError> {
         let request = issue_search_request(integration.provider, query);
         trace.set_cache(CacheOutcome::Bypass);
         // Never cached, but identical searches at the same moment still share one call.
         let key = cache_key(integration.id, "issues", &[query]);
         self.lists
-            .run(&key, || {
-                self.choices(
-                    integration,
-                    &request,
-                    Some("issues"),
-                    rules::issue_choice,
-                    trace,
-                )
+            .run(&key, || async {
+                let choices = self
+                    .choices(
+                        integration,
+                        &request,
+                        Some("issues"),
+                        rules::issue_choice,
+                        trace,
+                    )
+                    .await?;
+                Ok(render(&choices))
             })
             .await
             .map_err(|source| SearchError::Jira {
@@ -363,7 +384,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         integration: &Integration,
         query: &str,
         trace: &SearchTrace,
-    ) -> Result<Vec<Choice>, SearchError> {
+    ) -> Result<String, SearchError> {
         let request = JiraRequest::get("rest/api/2/project/search").param("query", query);
         self.cached_choices(
             integration,
@@ -388,7 +409,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         field: &str,
         query: &str,
         trace: &SearchTrace,
-    ) -> Result<Vec<Choice>, SearchError> {
+    ) -> Result<String, SearchError> {
         let name = rules::jql_field_name(field);
         let request = JiraRequest::get("rest/api/2/jql/autocompletedata/suggestions")
             .param("fieldName", name.as_str())
@@ -448,9 +469,9 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         list_at: Option<&str>,
         map: impl Fn(&Value) -> Option<Choice>,
         trace: &SearchTrace,
-    ) -> Result<Vec<Choice>, JiraError> {
+    ) -> Result<String, JiraError> {
         let key = cache_key(integration.id, kind, parts);
-        if let Some(hit) = self.cached::<Vec<Choice>>(&key, trace).await {
+        if let Some(hit) = self.cached_list(&key, trace).await {
             return Ok(hit);
         }
         self.lists
@@ -458,10 +479,31 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
                 let choices = self
                     .choices(integration, request, list_at, map, trace)
                     .await?;
-                self.store_cached(&key, &choices).await;
-                Ok(choices)
+                let json = render(&choices);
+                self.store_text(&key, &json).await;
+                Ok(json)
             })
             .await
+    }
+
+    /// A cached answer as stored: the JSON text of a list. Anything else is a miss.
+    async fn cached_list(&self, key: &str, trace: &SearchTrace) -> Option<String> {
+        let (outcome, value) = match self.cache.get(key).await {
+            Ok(Some(text)) if text.starts_with('[') && text.ends_with(']') => {
+                (CacheOutcome::Hit, Some(text))
+            }
+            Ok(Some(_)) => {
+                tracing::warn!("undecodable cache entry ignored");
+                (CacheOutcome::Miss, None)
+            }
+            Ok(None) => (CacheOutcome::Miss, None),
+            Err(e) => {
+                tracing::debug!(error = %e, "cache read failed; asking Jira");
+                (CacheOutcome::Error, None)
+            }
+        };
+        trace.set_cache(outcome);
+        value
     }
 
     /// Resolves a Jira project id to its key with `GET /rest/api/2/project/{id}`, cached.
@@ -531,17 +573,24 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
 
     /// A cache write whose failure only costs a future miss.
     async fn store_cached<T: Serialize>(&self, key: &str, value: &T) {
-        let text = match serde_json::to_string(value) {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(error = %e, "cache entry not encodable");
-                return;
-            }
-        };
-        if let Err(e) = self.cache.set(key, &text, self.settings.cache_ttl).await {
+        match serde_json::to_string(value) {
+            Ok(text) => self.store_text(key, &text).await,
+            Err(e) => tracing::warn!(error = %e, "cache entry not encodable"),
+        }
+    }
+
+    /// Stores `text` under `key` for the TTL; a failure only costs a future miss.
+    async fn store_text(&self, key: &str, text: &str) {
+        if let Err(e) = self.cache.set(key, text, self.settings.cache_ttl).await {
             tracing::debug!(error = %e, "cache write failed");
         }
     }
+}
+
+/// The JSON text of an answer: `[{"value": ..., "label": ...}, ...]`.
+fn render(choices: &[Choice]) -> String {
+    // Plain strings and JSON values always serialise.
+    serde_json::to_string(choices).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Whether `s` can be a Jira numeric id (digits, short enough for a 64-bit number).
