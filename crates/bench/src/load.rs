@@ -100,6 +100,16 @@ pub async fn once(target: &Target, n: u64) -> Result<(u16, Bytes), String> {
 
 /// `connections` connections sending requests back to back for `duration`.
 pub async fn run(target: &Target, connections: usize, duration: Duration) -> Outcome {
+    run_paced(target, connections, duration, Duration::ZERO).await
+}
+
+/// [`run`] with a pause of `pause` after each answer (an idle service between requests).
+pub async fn run_paced(
+    target: &Target,
+    connections: usize,
+    duration: Duration,
+    pause: Duration,
+) -> Outcome {
     let counter = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + duration;
@@ -128,6 +138,9 @@ pub async fn run(target: &Target, connections: usize, duration: Duration) -> Out
                         out.ok += 1;
                         let us = t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
                         out.latencies_us.push(us);
+                        if !pause.is_zero() {
+                            tokio::time::sleep(pause).await;
+                        }
                     }
                     Ok(_) => out.errors += 1,
                     Err(_) => {

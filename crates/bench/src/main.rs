@@ -492,6 +492,43 @@ async fn run(args: &Args) -> Result<String, String> {
         }
     }
 
+    // The cost of waking an idle service, whatever it does: /healthz back to back, then with
+    // 20 ms of silence before each request (as between the calls of a 20 ms Jira).
+    let _ = writeln!(
+        md,
+        "\nWhat an idle process costs on this machine: `/healthz` on one connection back to back, then with a 20 ms pause before each request (the service sleeps between requests, as it does while a 20 ms Jira answers). A search waits for two such wake-ups per Jira call (the caller's request, Jira's answer); the floor waits for none in the service.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| `/healthz`, one connection | cache | p50 | p99 |\n|---|---|---:|---:|"
+    );
+    let mut wakeups = Vec::new();
+    for svc in &services {
+        let target = Target {
+            addr: svc.addr,
+            auth: None,
+            path: path_fn(|_| "/healthz".to_owned()),
+        };
+        let hot = load::run(&target, 1, Duration::from_secs(secs.min(2))).await;
+        let idle = load::run_paced(
+            &target,
+            1,
+            Duration::from_secs(secs.min(3)),
+            Duration::from_millis(20),
+        )
+        .await;
+        wakeups.push((svc.name, idle.ms(0.5) - hot.ms(0.5)));
+        for (label, o) in [("back to back", &hot), ("after 20 ms idle", &idle)] {
+            let _ = writeln!(
+                md,
+                "| {label} | {} | {} | {} |",
+                svc.name,
+                ms(o.ms(0.5)),
+                ms(o.ms(0.99))
+            );
+        }
+    }
+
     // ---- Cold searches on 10,000 projects ----
     eprintln!("bench: cold searches on 10,000 projects");
     let _ = writeln!(
@@ -744,6 +781,14 @@ async fn run(args: &Args) -> Result<String, String> {
             "| peak RSS at most 50 MB with 1,000 concurrent connections ({name}) | {:.1} MB | {} |",
             *peak as f64 / 1024.0,
             met(*peak <= 50 * 1024)
+        );
+    }
+    let _ = writeln!(md);
+    for (name, wake) in &wakeups {
+        let _ = writeln!(
+            md,
+            "Waking the idle service ({name}) cost {} at p50 on this machine (`/healthz` after 20 ms idle minus back to back); a cache miss on a 20 ms Jira waits for two such wake-ups.",
+            ms(*wake)
         );
     }
     let _ = writeln!(
