@@ -23,6 +23,8 @@ struct Args {
     bins: Bins,
     seconds: u64,
     out: std::path::PathBuf,
+    /// Only this section (`throughput`, `misses`, `cold`, `burst`, `memory`), for quick checks.
+    only: Option<String>,
 }
 
 fn args() -> Result<Args, String> {
@@ -30,6 +32,7 @@ fn args() -> Result<Args, String> {
         bins: Bins(procs::repo_path("target/release")),
         seconds: 5,
         out: procs::repo_path("docs/benchmarks.md"),
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -38,6 +41,7 @@ fn args() -> Result<Args, String> {
             "--bin-dir" => a.bins = Bins(value()?.into()),
             "--seconds" => a.seconds = value()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--out" => a.out = value()?.into(),
+            "--only" => a.only = Some(value()?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -361,385 +365,397 @@ async fn run(args: &Args) -> Result<String, String> {
     );
     machine(&mut md, secs);
 
-    // ---- Ceiling, floor and cache hits ----
-    eprintln!("bench: ceiling, floor and cache hits");
+    // A query that matches 50 users: a realistic answer to cache.
     let hit_query = "a";
-    let floor = measure(
-        &w.fast.target(path_fn(move |_| {
-            format!("/rest/api/2/user/search?username={hit_query}")
-        })),
-        CONNECTIONS,
-        secs,
-        None,
-        w.fast.pid(),
-    )
-    .await;
-    let _ = writeln!(
-        md,
-        "## Throughput: ceiling, floor and cache hits\n\n{CONNECTIONS} keep-alive connections, {secs} s each. The ceiling is `/healthz` (bare hyper, no work); the floor is the same user search (`username={hit_query}`, 50 users) sent straight to jira-sim; a cache hit is that search through the service after one warm-up.\n"
-    );
-    let _ = writeln!(
-        md,
-        "| scenario | cache | req/s | p50 | p99 | vs ceiling | load generator CPU |\n|---|---|---:|---:|---:|---:|---:|"
-    );
-    let _ = writeln!(
-        md,
-        "| floor: user search straight to jira-sim | | {:.0} | {} | {} | | {} |",
-        floor.out.rps(),
-        ms(floor.out.ms(0.5)),
-        ms(floor.out.ms(0.99)),
-        share(floor.cpu)
-    );
+    let want = |section: &str| args.only.as_deref().is_none_or(|o| o == section);
     let mut hit_targets = Vec::new();
-    for svc in &services {
-        let ceiling = measure(
-            &Target {
-                addr: svc.addr,
-                auth: None,
-                path: path_fn(|_| "/healthz".to_owned()),
-            },
+    let mut miss_targets = Vec::new();
+    let mut wakeups = Vec::new();
+    let mut cold_targets = Vec::new();
+    let mut burst_targets = Vec::new();
+    let mut rss_targets = Vec::new();
+    if want("throughput") {
+        // ---- Ceiling, floor and cache hits ----
+        eprintln!("bench: ceiling, floor and cache hits");
+        let floor = measure(
+            &w.fast.target(path_fn(move |_| {
+                format!("/rest/api/2/user/search?username={hit_query}")
+            })),
             CONNECTIONS,
             secs,
-            Some(svc.pid()),
+            None,
             w.fast.pid(),
         )
         .await;
-        let id = w.fast_id.clone();
-        let target = svc.search(&w.token, path_fn(move |_| search_path(&id, hit_query)));
-        let _ = load::once(&target, 0).await?;
-        let hit = measure(&target, CONNECTIONS, secs, Some(svc.pid()), w.fast.pid()).await;
-        let ratio = hit.out.rps() / ceiling.out.rps();
-        hit_targets.push((svc.name, ratio));
-        for (label, r, vs) in [
-            ("ceiling: `/healthz`", &ceiling, String::new()),
-            ("cache-hit search", &hit, format!("{ratio:.2}x")),
-        ] {
-            let _ = writeln!(
-                md,
-                "| {label} | {} | {:.0} | {} | {} | {vs} | {} |",
-                svc.name,
-                r.out.rps(),
-                ms(r.out.ms(0.5)),
-                ms(r.out.ms(0.99)),
-                share(r.cpu)
-            );
-        }
-        if hit.out.errors + ceiling.out.errors > 0 {
-            let _ = writeln!(
-                md,
-                "\n(errors: ceiling {}, cache hits {})\n",
-                ceiling.out.errors, hit.out.errors
-            );
+        let _ = writeln!(
+        md,
+        "## Throughput: ceiling, floor and cache hits\n\n{CONNECTIONS} keep-alive connections, {secs} s each. The ceiling is `/healthz` (bare hyper, no work); the floor is the same user search (`username={hit_query}`, 50 users) sent straight to jira-sim; a cache hit is that search through the service after one warm-up.\n"
+    );
+        let _ = writeln!(
+        md,
+        "| scenario | cache | req/s | p50 | p99 | vs ceiling | load generator CPU |\n|---|---|---:|---:|---:|---:|---:|"
+    );
+        let _ = writeln!(
+            md,
+            "| floor: user search straight to jira-sim | | {:.0} | {} | {} | | {} |",
+            floor.out.rps(),
+            ms(floor.out.ms(0.5)),
+            ms(floor.out.ms(0.99)),
+            share(floor.cpu)
+        );
+        for svc in &services {
+            let ceiling = measure(
+                &Target {
+                    addr: svc.addr,
+                    auth: None,
+                    path: path_fn(|_| "/healthz".to_owned()),
+                },
+                CONNECTIONS,
+                secs,
+                Some(svc.pid()),
+                w.fast.pid(),
+            )
+            .await;
+            let id = w.fast_id.clone();
+            let target = svc.search(&w.token, path_fn(move |_| search_path(&id, hit_query)));
+            let _ = load::once(&target, 0).await?;
+            let hit = measure(&target, CONNECTIONS, secs, Some(svc.pid()), w.fast.pid()).await;
+            let ratio = hit.out.rps() / ceiling.out.rps();
+            hit_targets.push((svc.name, ratio));
+            for (label, r, vs) in [
+                ("ceiling: `/healthz`", &ceiling, String::new()),
+                ("cache-hit search", &hit, format!("{ratio:.2}x")),
+            ] {
+                let _ = writeln!(
+                    md,
+                    "| {label} | {} | {:.0} | {} | {} | {vs} | {} |",
+                    svc.name,
+                    r.out.rps(),
+                    ms(r.out.ms(0.5)),
+                    ms(r.out.ms(0.99)),
+                    share(r.cpu)
+                );
+            }
+            if hit.out.errors + ceiling.out.errors > 0 {
+                let _ = writeln!(
+                    md,
+                    "\n(errors: ceiling {}, cache hits {})\n",
+                    ceiling.out.errors, hit.out.errors
+                );
+            }
         }
     }
 
-    // ---- Cache misses ----
-    eprintln!("bench: cache misses");
-    let _ = writeln!(
+    if want("misses") {
+        // ---- Cache misses ----
+        eprintln!("bench: cache misses");
+        let _ = writeln!(
         md,
         "\n## Cache misses: latency the service adds over Jira\n\nOne connection, requests back to back for {secs} s, a new query every request (so every search is a miss and one Jira call). The floor is the same unique-query user search sent straight to jira-sim.\n"
     );
-    let _ = writeln!(
+        let _ = writeln!(
         md,
         "| jira-sim latency | cache | floor p50 | floor p99 | service p50 | service p99 | added p50 | added p99 | service CPU per search | load generator CPU |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
-    let mut miss_targets = Vec::new();
-    for (label, sim, id) in [
-        ("0 ms", &w.fast, &w.fast_id),
-        ("20 ms", &w.slow, &w.slow_id),
-    ] {
-        let tag = format!("{}{}", w.run_tag, label.len());
-        let t2 = tag.clone();
-        let floor = measure(
-            &sim.target(path_fn(move |n| {
-                format!("/rest/api/2/user/search?username=f{t2}x{n}")
-            })),
-            1,
-            secs,
-            None,
-            sim.pid(),
-        )
-        .await;
-        for svc in &services {
-            let (id, tag, name) = (id.clone(), tag.clone(), svc.name);
-            let miss = measure(
-                &svc.search(
-                    &w.token,
-                    path_fn(move |n| search_path(&id, &format!("m{tag}{name}x{n}"))),
-                ),
+        for (label, sim, id) in [
+            ("0 ms", &w.fast, &w.fast_id),
+            ("20 ms", &w.slow, &w.slow_id),
+        ] {
+            let tag = format!("{}{}", w.run_tag, label.len());
+            let t2 = tag.clone();
+            let floor = measure(
+                &sim.target(path_fn(move |n| {
+                    format!("/rest/api/2/user/search?username=f{t2}x{n}")
+                })),
                 1,
                 secs,
-                Some(svc.pid()),
+                None,
                 sim.pid(),
             )
             .await;
-            let added50 = miss.out.ms(0.5) - floor.out.ms(0.5);
-            let added99 = miss.out.ms(0.99) - floor.out.ms(0.99);
-            miss_targets.push((label, svc.name, added50, added99));
-            let _ = writeln!(
-                md,
-                "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                svc.name,
-                ms(floor.out.ms(0.5)),
-                ms(floor.out.ms(0.99)),
-                ms(miss.out.ms(0.5)),
-                ms(miss.out.ms(0.99)),
-                ms(added50),
-                ms(added99),
-                ms(cpu_per_request(miss.cpu.service, miss.out.ok)),
-                share(miss.cpu)
-            );
+            for svc in &services {
+                let (id, tag, name) = (id.clone(), tag.clone(), svc.name);
+                let miss = measure(
+                    &svc.search(
+                        &w.token,
+                        path_fn(move |n| search_path(&id, &format!("m{tag}{name}x{n}"))),
+                    ),
+                    1,
+                    secs,
+                    Some(svc.pid()),
+                    sim.pid(),
+                )
+                .await;
+                let added50 = miss.out.ms(0.5) - floor.out.ms(0.5);
+                let added99 = miss.out.ms(0.99) - floor.out.ms(0.99);
+                miss_targets.push((label, svc.name, added50, added99));
+                let _ = writeln!(
+                    md,
+                    "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    svc.name,
+                    ms(floor.out.ms(0.5)),
+                    ms(floor.out.ms(0.99)),
+                    ms(miss.out.ms(0.5)),
+                    ms(miss.out.ms(0.99)),
+                    ms(added50),
+                    ms(added99),
+                    ms(cpu_per_request(miss.cpu.service, miss.out.ok)),
+                    share(miss.cpu)
+                );
+            }
         }
-    }
 
-    // The cost of waking an idle service, whatever it does: /healthz back to back, then with
-    // 20 ms of silence before each request (as between the calls of a 20 ms Jira).
-    let _ = writeln!(
+        // The cost of waking an idle service, whatever it does: /healthz back to back, then with
+        // 20 ms of silence before each request (as between the calls of a 20 ms Jira).
+        let _ = writeln!(
         md,
         "\nWhat an idle process costs on this machine: `/healthz` on one connection back to back, then with a 20 ms pause before each request (the service sleeps between requests, as it does while a 20 ms Jira answers). A search waits for two such wake-ups per Jira call (the caller's request, Jira's answer); the floor waits for none in the service.\n"
     );
-    let _ = writeln!(
-        md,
-        "| `/healthz`, one connection | cache | p50 | p99 |\n|---|---|---:|---:|"
-    );
-    let mut wakeups = Vec::new();
-    for svc in &services {
-        let target = Target {
-            addr: svc.addr,
-            auth: None,
-            path: path_fn(|_| "/healthz".to_owned()),
-        };
-        let hot = load::run(&target, 1, Duration::from_secs(secs.min(2))).await;
-        let idle = load::run_paced(
-            &target,
-            1,
-            Duration::from_secs(secs.min(3)),
-            Duration::from_millis(20),
-        )
-        .await;
-        wakeups.push((svc.name, idle.ms(0.5) - hot.ms(0.5)));
-        for (label, o) in [("back to back", &hot), ("after 20 ms idle", &idle)] {
-            let _ = writeln!(
-                md,
-                "| {label} | {} | {} | {} |",
-                svc.name,
-                ms(o.ms(0.5)),
-                ms(o.ms(0.99))
-            );
+        let _ = writeln!(
+            md,
+            "| `/healthz`, one connection | cache | p50 | p99 |\n|---|---|---:|---:|"
+        );
+        for svc in &services {
+            let target = Target {
+                addr: svc.addr,
+                auth: None,
+                path: path_fn(|_| "/healthz".to_owned()),
+            };
+            let hot = load::run(&target, 1, Duration::from_secs(secs.min(2))).await;
+            let idle = load::run_paced(
+                &target,
+                1,
+                Duration::from_secs(secs.min(3)),
+                Duration::from_millis(20),
+            )
+            .await;
+            wakeups.push((svc.name, idle.ms(0.5) - hot.ms(0.5)));
+            for (label, o) in [("back to back", &hot), ("after 20 ms idle", &idle)] {
+                let _ = writeln!(
+                    md,
+                    "| {label} | {} | {} | {} |",
+                    svc.name,
+                    ms(o.ms(0.5)),
+                    ms(o.ms(0.99))
+                );
+            }
         }
     }
 
-    // ---- Cold searches on 10,000 projects ----
-    eprintln!("bench: cold searches on 10,000 projects");
-    let _ = writeln!(
+    if want("cold") {
+        // ---- Cold searches on 10,000 projects ----
+        eprintln!("bench: cold searches on 10,000 projects");
+        let _ = writeln!(
         md,
         "\n## Cold searches on a Jira with 10,000 projects\n\nOne connection, {secs} s each, nothing cached: every search names a project id never asked before and a new query. One direct user search is the assignable search straight to jira-sim (the one call a search with a project must make); Sentry's way starts with the whole project list (`GET /rest/api/2/project`, 10,000 projects) before that search.\n"
     );
-    let _ = writeln!(
+        let _ = writeln!(
         md,
         "| jira-sim latency | scenario | cache | p50 | p99 | vs one direct user search (p50) |\n|---|---|---|---:|---:|---:|"
     );
-    let mut cold_targets = Vec::new();
-    for (label, sim, sim_id) in [("0 ms", &w.big, &w.big_id), ("20 ms", &w.slow, &w.slow_id)] {
-        let projects = Arc::new(sim.projects().await?);
-        if projects.len() < 10_000 {
-            return Err(format!(
-                "jira-sim has {} projects, not 10,000",
-                projects.len()
-            ));
-        }
-        let p2 = projects.clone();
-        let tag = format!("{}{}", w.run_tag, label.len());
-        let t2 = tag.clone();
-        let direct = measure(
-            &sim.target(path_fn(move |n| {
-                let (_, key) = &p2[n as usize % p2.len()];
-                format!("/rest/api/2/user/assignable/search?project={key}&username=d{t2}x{n}")
-            })),
-            1,
-            secs,
-            None,
-            sim.pid(),
-        )
-        .await;
-        let t2 = tag.clone();
-        let direct_plain = measure(
-            &sim.target(path_fn(move |n| {
-                format!("/rest/api/2/user/search?username=e{t2}x{n}")
-            })),
-            1,
-            secs,
-            None,
-            sim.pid(),
-        )
-        .await;
-        let mut list_ms = f64::MAX;
-        let mut list_bytes = 0;
-        let list_target = sim.target(path_fn(|_| "/rest/api/2/project".to_owned()));
-        for n in 0..3 {
-            let t = Instant::now();
-            let (_, body) = load::once(&list_target, n).await?;
-            list_ms = list_ms.min(t.elapsed().as_secs_f64() * 1000.0);
-            list_bytes = body.len();
-        }
-        let base = direct.out.ms(0.5);
-        let _ = writeln!(
+        for (label, sim, sim_id) in [("0 ms", &w.big, &w.big_id), ("20 ms", &w.slow, &w.slow_id)] {
+            let projects = Arc::new(sim.projects().await?);
+            if projects.len() < 10_000 {
+                return Err(format!(
+                    "jira-sim has {} projects, not 10,000",
+                    projects.len()
+                ));
+            }
+            let p2 = projects.clone();
+            let tag = format!("{}{}", w.run_tag, label.len());
+            let t2 = tag.clone();
+            let direct = measure(
+                &sim.target(path_fn(move |n| {
+                    let (_, key) = &p2[n as usize % p2.len()];
+                    format!("/rest/api/2/user/assignable/search?project={key}&username=d{t2}x{n}")
+                })),
+                1,
+                secs,
+                None,
+                sim.pid(),
+            )
+            .await;
+            let t2 = tag.clone();
+            let direct_plain = measure(
+                &sim.target(path_fn(move |n| {
+                    format!("/rest/api/2/user/search?username=e{t2}x{n}")
+                })),
+                1,
+                secs,
+                None,
+                sim.pid(),
+            )
+            .await;
+            let mut list_ms = f64::MAX;
+            let mut list_bytes = 0;
+            let list_target = sim.target(path_fn(|_| "/rest/api/2/project".to_owned()));
+            for n in 0..3 {
+                let t = Instant::now();
+                let (_, body) = load::once(&list_target, n).await?;
+                list_ms = list_ms.min(t.elapsed().as_secs_f64() * 1000.0);
+                list_bytes = body.len();
+            }
+            let base = direct.out.ms(0.5);
+            let _ = writeln!(
             md,
             "| {label} | one direct user search (assignable, with a project key) | | {} | {} | 1.00x |",
             ms(base),
             ms(direct.out.ms(0.99))
         );
-        let _ = writeln!(
-            md,
-            "| {label} | one direct user search (instance-wide) | | {} | {} | {:.2}x |",
-            ms(direct_plain.out.ms(0.5)),
-            ms(direct_plain.out.ms(0.99)),
-            direct_plain.out.ms(0.5) / base
-        );
-        let _ = writeln!(
+            let _ = writeln!(
+                md,
+                "| {label} | one direct user search (instance-wide) | | {} | {} | {:.2}x |",
+                ms(direct_plain.out.ms(0.5)),
+                ms(direct_plain.out.ms(0.99)),
+                direct_plain.out.ms(0.5) / base
+            );
+            let _ = writeln!(
             md,
             "| {label} | Sentry's way: the project list ({:.1} MB, best of 3), then the search | | {} | | {:.1}x |",
             list_bytes as f64 / 1e6,
             ms(list_ms + base),
             (list_ms + base) / base
         );
-        for (i, svc) in services.iter().enumerate() {
-            let (id, p3, t3, name) = (sim_id.clone(), projects.clone(), tag.clone(), svc.name);
-            // Each adapter starts at another half of the projects, so none was asked before.
-            let offset = i * 5_000;
-            let cold = measure(
-                &svc.search(
-                    &w.token,
-                    path_fn(move |n| {
-                        let (pid, _) = &p3[(offset + n as usize) % p3.len()];
-                        format!(
-                            "{}&project={pid}",
-                            search_path(&id, &format!("c{t3}{name}x{n}"))
-                        )
-                    }),
-                ),
-                1,
-                secs,
-                Some(svc.pid()),
-                sim.pid(),
-            )
-            .await;
-            let (id, t3) = (sim_id.clone(), tag.clone());
-            let cold_plain = measure(
-                &svc.search(
-                    &w.token,
-                    path_fn(move |n| search_path(&id, &format!("n{t3}{name}x{n}"))),
-                ),
-                1,
-                secs,
-                Some(svc.pid()),
-                sim.pid(),
-            )
-            .await;
-            let ratio = cold.out.ms(0.5) / base;
-            let ratio_plain = cold_plain.out.ms(0.5) / direct_plain.out.ms(0.5);
-            cold_targets.push((label, svc.name, ratio, ratio_plain));
-            let _ = writeln!(
+            for (i, svc) in services.iter().enumerate() {
+                let (id, p3, t3, name) = (sim_id.clone(), projects.clone(), tag.clone(), svc.name);
+                // Each adapter starts at another half of the projects, so none was asked before.
+                let offset = i * 5_000;
+                let cold = measure(
+                    &svc.search(
+                        &w.token,
+                        path_fn(move |n| {
+                            let (pid, _) = &p3[(offset + n as usize) % p3.len()];
+                            format!(
+                                "{}&project={pid}",
+                                search_path(&id, &format!("c{t3}{name}x{n}"))
+                            )
+                        }),
+                    ),
+                    1,
+                    secs,
+                    Some(svc.pid()),
+                    sim.pid(),
+                )
+                .await;
+                let (id, t3) = (sim_id.clone(), tag.clone());
+                let cold_plain = measure(
+                    &svc.search(
+                        &w.token,
+                        path_fn(move |n| search_path(&id, &format!("n{t3}{name}x{n}"))),
+                    ),
+                    1,
+                    secs,
+                    Some(svc.pid()),
+                    sim.pid(),
+                )
+                .await;
+                let ratio = cold.out.ms(0.5) / base;
+                let ratio_plain = cold_plain.out.ms(0.5) / direct_plain.out.ms(0.5);
+                cold_targets.push((label, svc.name, ratio, ratio_plain));
+                let _ = writeln!(
                 md,
                 "| {label} | cold search with a project id (project lookup, then the assignable search) | {} | {} | {} | {ratio:.2}x |",
                 svc.name,
                 ms(cold.out.ms(0.5)),
                 ms(cold.out.ms(0.99))
             );
-            let _ = writeln!(
+                let _ = writeln!(
                 md,
                 "| {label} | cold search without a project (instance-wide search) | {} | {} | {} | {ratio_plain:.2}x of the direct instance-wide search |",
                 svc.name,
                 ms(cold_plain.out.ms(0.5)),
                 ms(cold_plain.out.ms(0.99))
             );
+            }
         }
     }
 
-    // ---- Coalescing ----
-    eprintln!("bench: 200 concurrent identical cold searches");
-    let _ = writeln!(
+    if want("burst") {
+        // ---- Coalescing ----
+        eprintln!("bench: 200 concurrent identical cold searches");
+        let _ = writeln!(
         md,
         "\n## 200 concurrent identical cold searches\n\njira-sim answers after 20 ms; 200 connections send the same search (a project id and a query never asked before) at once. Counted from jira-sim's request log.\n"
     );
-    let _ = writeln!(
+        let _ = writeln!(
         md,
         "| cache | answers 200 | identical answers | project lookups at Jira | user searches at Jira |\n|---|---:|---|---:|---:|"
     );
-    let slow_projects = w.slow.projects().await?;
-    let mut burst_targets = Vec::new();
-    for (i, svc) in services.iter().enumerate() {
-        // From the end of the list: the cold searches above never reached these.
-        let (pid, _) = slow_projects
-            .len()
-            .checked_sub(1 + i)
-            .and_then(|j| slow_projects.get(j))
-            .cloned()
-            .ok_or("jira-sim has too few projects")?;
-        w.slow.clear().await?;
-        let path = format!(
-            "{}&project={pid}",
-            search_path(&w.slow_id, &format!("burst{}{}", w.run_tag, svc.name))
-        );
-        let target = svc.search(&w.token, path_fn(move |_| path.clone()));
-        let mut tasks = Vec::new();
-        for n in 0..200u64 {
-            let t = target.clone();
-            tasks.push(tokio::spawn(async move { load::once(&t, n).await }));
+        let slow_projects = w.slow.projects().await?;
+        for (i, svc) in services.iter().enumerate() {
+            // From the end of the list: the cold searches above never reached these.
+            let (pid, _) = slow_projects
+                .len()
+                .checked_sub(1 + i)
+                .and_then(|j| slow_projects.get(j))
+                .cloned()
+                .ok_or("jira-sim has too few projects")?;
+            w.slow.clear().await?;
+            let path = format!(
+                "{}&project={pid}",
+                search_path(&w.slow_id, &format!("burst{}{}", w.run_tag, svc.name))
+            );
+            let target = svc.search(&w.token, path_fn(move |_| path.clone()));
+            let mut tasks = Vec::new();
+            for n in 0..200u64 {
+                let t = target.clone();
+                tasks.push(tokio::spawn(async move { load::once(&t, n).await }));
+            }
+            let mut answers = Vec::new();
+            for t in tasks {
+                answers.push(t.await.map_err(|e| e.to_string())??);
+            }
+            let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+            let same = answers.iter().all(|a| a.1 == answers[0].1);
+            let received = w.slow.received().await?;
+            let lookups = received
+                .iter()
+                .filter(|p| p.ends_with(&format!("/rest/api/2/project/{pid}")))
+                .count();
+            let searches = received
+                .iter()
+                .filter(|p| p.ends_with("/user/assignable/search"))
+                .count();
+            burst_targets.push((svc.name, lookups, searches));
+            let _ = writeln!(
+                md,
+                "| {} | {ok} | {} | {lookups} | {searches} |",
+                svc.name,
+                if same { "yes" } else { "no" }
+            );
         }
-        let mut answers = Vec::new();
-        for t in tasks {
-            answers.push(t.await.map_err(|e| e.to_string())??);
-        }
-        let ok = answers.iter().filter(|(s, _)| *s == 200).count();
-        let same = answers.iter().all(|a| a.1 == answers[0].1);
-        let received = w.slow.received().await?;
-        let lookups = received
-            .iter()
-            .filter(|p| p.ends_with(&format!("/rest/api/2/project/{pid}")))
-            .count();
-        let searches = received
-            .iter()
-            .filter(|p| p.ends_with("/user/assignable/search"))
-            .count();
-        burst_targets.push((svc.name, lookups, searches));
-        let _ = writeln!(
-            md,
-            "| {} | {ok} | {} | {lookups} | {searches} |",
-            svc.name,
-            if same { "yes" } else { "no" }
-        );
     }
 
-    // ---- Memory ----
-    eprintln!("bench: peak RSS with 1,000 connections");
-    drop(services);
-    let _ = writeln!(
+    if want("memory") {
+        // ---- Memory ----
+        eprintln!("bench: peak RSS with 1,000 connections");
+        drop(services);
+        let _ = writeln!(
         md,
         "\n## Memory with 1,000 concurrent connections\n\nA fresh service per adapter; 1,000 keep-alive connections opened at once, each sending cache-hit searches for {secs} s. Peak RSS is the kernel's high-water mark (`VmHWM`).\n"
     );
-    let _ = writeln!(
+        let _ = writeln!(
         md,
         "| cache | RSS at rest | connections open | searches answered | errors | peak RSS |\n|---|---:|---:|---:|---:|---:|"
     );
-    let mut rss_targets = Vec::new();
-    for (redis, name) in [(false, "in-process"), (true, "Redis")] {
-        let svc = w.service(redis, name)?;
-        let id = w.fast_id.clone();
-        let target = svc.search(&w.token, path_fn(move |_| search_path(&id, hit_query)));
-        let _ = load::once(&target, 0).await?;
-        let rest = status_kib(svc.pid(), "VmRSS");
-        let (open, out) = load::hold(&target, 1000, Duration::from_secs(secs)).await;
-        let peak = status_kib(svc.pid(), "VmHWM");
-        rss_targets.push((name, peak));
-        let _ = writeln!(
-            md,
-            "| {name} | {:.1} MB | {open} | {} | {} | {:.1} MB |",
-            rest as f64 / 1024.0,
-            out.ok,
-            out.errors,
-            peak as f64 / 1024.0
-        );
+        for (redis, name) in [(false, "in-process"), (true, "Redis")] {
+            let svc = w.service(redis, name)?;
+            let id = w.fast_id.clone();
+            let target = svc.search(&w.token, path_fn(move |_| search_path(&id, hit_query)));
+            let _ = load::once(&target, 0).await?;
+            let rest = status_kib(svc.pid(), "VmRSS");
+            let (open, out) = load::hold(&target, 1000, Duration::from_secs(secs)).await;
+            let peak = status_kib(svc.pid(), "VmHWM");
+            rss_targets.push((name, peak));
+            let _ = writeln!(
+                md,
+                "| {name} | {:.1} MB | {open} | {} | {} | {:.1} MB |",
+                rest as f64 / 1024.0,
+                out.ok,
+                out.errors,
+                peak as f64 / 1024.0
+            );
+        }
     }
 
     // ---- Targets ----
@@ -784,13 +800,12 @@ async fn run(args: &Args) -> Result<String, String> {
         );
     }
     let _ = writeln!(md);
-    for (name, wake) in &wakeups {
-        let _ = writeln!(
-            md,
-            "Waking the idle service ({name}) cost {} at p50 on this machine (`/healthz` after 20 ms idle minus back to back); a cache miss on a 20 ms Jira waits for two such wake-ups.",
-            ms(*wake)
-        );
-    }
+    let wake = wakeups.iter().map(|(_, w)| *w).fold(f64::NAN, f64::max);
+    let _ = writeln!(
+        md,
+        "### What stands in the way where a target is not met\n\n- **Waking an idle process** cost up to {} at p50 here (`/healthz` after 20 ms idle minus back to back, above). Behind a 20 ms Jira the service sleeps between a search's steps and pays that wake-up at least twice (the caller's request, Jira's answer); the Redis adapter adds a read before and a write after the Jira call, and Redis sleeps and wakes too. That is the machine's scheduler, not work of ours: the service's own CPU per search is in the cache-miss table.\n- **A cold search with a project makes two dependent Jira calls**: the spec resolves the project id to its key (`GET /rest/api/2/project/{{id}}`) because Jira Server's assignable search takes only a key, and the search needs the key. Behind a 20 ms Jira that is 2 round trips, so about 2.0x one user search, whatever we do; without a project a cold search is one call and sits within a few percent of the direct one. Sentry's way (the whole project list first) is in the same table.\n- **With jira-sim answering in 0.1 ms**, every cold search also pays our own HTTP hop and the cache read and write: about the back-to-back `/healthz` time plus the cache-miss overhead, which is the whole of Jira's time again. The ratio target is meaningful against a Jira that takes real time (the 20 ms rows).\n",
+        ms(wake)
+    );
     let _ = writeln!(
         md,
         "\nThe whole run took {:.0} s.",

@@ -10,6 +10,10 @@ use tokio::sync::OnceCell;
 
 use crate::stats::{CacheStats, Counters};
 
+/// Commands sent to Redis at once; more wait their turn (within their deadline). Redis answers
+/// one connection's commands in order, so more in flight buys no speed, only memory.
+const MAX_IN_FLIGHT: usize = 64;
+
 /// Deadlines of Redis calls. A cache that answers slower than Jira is worth nothing, so
 /// they are short: with the defaults of the redis crate a dead Redis cost about 9.5 s a call
 /// and a silent one about 16.5 s.
@@ -53,6 +57,7 @@ pub struct RedisCache {
     counters: Counters,
     redacted_url: String,
     open: Arc<AtomicBool>,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for RedisCache {
@@ -128,6 +133,7 @@ impl RedisCache {
             counters: Counters::default(),
             redacted_url,
             open: Arc::new(AtomicBool::new(false)),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         })
     }
 
@@ -188,6 +194,14 @@ impl RedisCache {
         cmd: &redis::Cmd,
     ) -> Result<T, (CacheError, bool)> {
         let call = async {
+            // Commands wait here rather than in the connection's queue, so a burst of
+            // requests does not hold a burst of answers in memory at once.
+            let _permit = self.in_flight.acquire().await.map_err(|_| {
+                (
+                    CacheError("Redis: the cache is shutting down".to_owned()),
+                    false,
+                )
+            })?;
             let manager = self
                 .manager
                 .get_or_try_init(|| async { self.connection_manager() })
