@@ -129,7 +129,8 @@ async fn build_state(database_url: &str, args: &ServeArgs) -> Result<AppState, C
     let cache = match args.redis_url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => AnyCache::Redis(
             RedisCache::new(url, &args.redis_key_prefix)
-                .map_err(|e| CliError::Usage(format!("REDIS_URL: {e}")))?,
+                .map_err(|e| CliError::Usage(format!("REDIS_URL: {e}")))?
+                .with_near_cache(args.cache_max_entries),
         ),
         None => AnyCache::Memory(MemoryCache::new(args.cache_max_entries)),
     };

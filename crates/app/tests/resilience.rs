@@ -85,7 +85,8 @@ async fn a_redis_killed_mid_run_fails_no_search_and_is_used_again_when_it_return
         load.push(tokio::spawn(async move {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
-                let a = get(&format!("{url}q{t}x{}", n % 7), Some(&token)).await;
+                // A new query each time: every search reads Redis (no near copy yet).
+                let a = get(&format!("{url}q{t}x{n}"), Some(&token)).await;
                 assert_eq!(
                     a.status,
                     200,

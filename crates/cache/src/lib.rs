@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub use domain::{CacheError, SearchCache};
 pub use memory::MemoryCache;
-pub use redis_cache::{RedisCache, RedisTimeouts};
+pub use redis_cache::{RedisCache, RedisTimeouts, NEAR_TTL_OF_READS};
 pub use stats::CacheStats;
 
 /// The cache adapter chosen by configuration: Redis when `REDIS_URL` is set, else in-process.

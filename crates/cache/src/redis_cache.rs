@@ -8,7 +8,12 @@ use domain::{CacheError, SearchCache};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
+use crate::memory::MemoryCache;
 use crate::stats::{CacheStats, Counters};
+
+/// How long an entry read from Redis is also kept in the near cache (its remaining lifetime in
+/// Redis is not known; entries this instance writes are kept for their whole TTL).
+pub const NEAR_TTL_OF_READS: Duration = Duration::from_secs(10);
 
 /// Commands sent to Redis at once; more wait their turn (within their deadline). Redis answers
 /// one connection's commands in order, so more in flight buys no speed, only memory.
@@ -58,6 +63,7 @@ pub struct RedisCache {
     redacted_url: String,
     open: Arc<AtomicBool>,
     in_flight: Arc<tokio::sync::Semaphore>,
+    near: Option<MemoryCache>,
 }
 
 impl std::fmt::Debug for RedisCache {
@@ -134,7 +140,19 @@ impl RedisCache {
             redacted_url,
             open: Arc::new(AtomicBool::new(false)),
             in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            near: None,
         })
+    }
+
+    /// Keeps what this instance reads from and writes to Redis in process memory too (at most
+    /// `max_entries`): a repeated read is answered without a round trip, and while Redis is
+    /// down. Entries written here live their TTL; entries read from Redis
+    /// [`NEAR_TTL_OF_READS`]. Nothing is ever invalidated in Redis, so this changes no answer,
+    /// only how old one can be (by at most [`NEAR_TTL_OF_READS`]).
+    #[must_use]
+    pub fn with_near_cache(mut self, max_entries: u64) -> Self {
+        self.near = Some(MemoryCache::new(max_entries));
+        self
     }
 
     /// Counters since creation, and the breaker's state.
@@ -279,10 +297,19 @@ impl Probe {
 
 impl SearchCache for RedisCache {
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        if let Some(near) = &self.near {
+            if let Ok(Some(v)) = near.get(key).await {
+                self.counters.hit();
+                return Ok(Some(v));
+            }
+        }
         let mut cmd = redis::cmd("GET");
         cmd.arg(format!("{}{key}", self.prefix));
         let r = self.run::<Option<String>>(cmd).await;
         self.counters.read(&r);
+        if let (Some(near), Ok(Some(v))) = (&self.near, &r) {
+            let _ = near.set(key, v, NEAR_TTL_OF_READS).await;
+        }
         r
     }
 
@@ -295,6 +322,9 @@ impl SearchCache for RedisCache {
         let r = self.run::<()>(cmd).await;
         if r.is_err() {
             self.counters.error();
+        }
+        if let Some(near) = &self.near {
+            let _ = near.set(key, value, ttl).await;
         }
         r
     }

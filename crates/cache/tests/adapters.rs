@@ -330,3 +330,30 @@ async fn passwords_never_show_in_debug_or_errors() {
         assert!(err.to_string().contains("invalid Redis URL"), "{err}");
     }
 }
+
+#[tokio::test]
+async fn a_near_cache_answers_repeated_reads_from_memory_even_with_redis_gone() {
+    let port = closed_port();
+    let redis = OwnRedis::start(port);
+    let url = format!("redis://127.0.0.1:{port}");
+    let prefix = unique_prefix("near");
+    let writer = RedisCache::new(&url, &prefix).unwrap().with_near_cache(100);
+    let reader = RedisCache::new(&url, &prefix).unwrap().with_near_cache(100);
+    let plain = RedisCache::new(&url, &prefix).unwrap();
+    writer
+        .set("w", "written", Duration::from_secs(60))
+        .await
+        .unwrap();
+    // Another instance reads it from Redis (a round trip), then keeps it near.
+    assert_eq!(reader.get("w").await.unwrap().as_deref(), Some("written"));
+    assert_eq!(plain.get("w").await.unwrap().as_deref(), Some("written"));
+    drop(redis);
+    // Redis is gone: the near copies still answer; a cache without one cannot.
+    assert_eq!(writer.get("w").await.unwrap().as_deref(), Some("written"));
+    assert_eq!(reader.get("w").await.unwrap().as_deref(), Some("written"));
+    assert!(plain.get("w").await.is_err());
+    assert_eq!(writer.stats().hits, 1);
+    assert_eq!(reader.stats().hits, 2);
+    // What was never read is a miss (an error: Redis is down), not an invention.
+    assert!(reader.get("never").await.is_err());
+}
