@@ -35,18 +35,24 @@ fi
 
 rm -rf "$DEMO_DIR" && mkdir -p "$DEMO_DIR"
 
+# Started in this shell (not in a $(...) subshell), so their PIDs reach `pids` and the EXIT
+# trap stops them.
 start_sim() { # flavor out-file extra-args...
   local flavor=$1 out=$2; shift 2
   "$BIN/jira-sim" --flavor "$flavor" --users 200 --projects 20 "$@" >"$out" 2>"$out.log" &
   pids+=($!)
-  for _ in $(seq 1 100); do [[ -s "$out" ]] && break; sleep 0.05; done
-  head -n 1 "$out"
 }
-SIM_SERVER=$(start_sim server "$DEMO_DIR/sim-server.url" --accept-token "$SERVER_PAT" \
+base_url_of() { # out-file: the base URL jira-sim printed on its first line
+  for _ in $(seq 1 100); do [[ -s "$1" ]] && break; sleep 0.05; done
+  head -n 1 "$1"
+}
+start_sim server "$DEMO_DIR/sim-server.url" --accept-token "$SERVER_PAT" \
   --accept-basic "$SERVER_USER:$SERVER_PASSWORD" --oauth1-consumer "$OAUTH1_CONSUMER:$OAUTH1_PUBLIC" \
-  --oauth1-token "$OAUTH1_TOKEN" --oauth2-client "$OAUTH2_CLIENT:$OAUTH2_SECRET:$OAUTH2_REFRESH")
-SIM_CLOUD=$(start_sim cloud "$DEMO_DIR/sim-cloud.url" --accept-basic "$CLOUD_EMAIL:$CLOUD_TOKEN" \
-  --connect-app "$CONNECT_APP:$CONNECT_SECRET" --oauth2-client "$OAUTH2_CLIENT:$OAUTH2_SECRET:$OAUTH2_REFRESH")
+  --oauth1-token "$OAUTH1_TOKEN" --oauth2-client "$OAUTH2_CLIENT:$OAUTH2_SECRET:$OAUTH2_REFRESH"
+start_sim cloud "$DEMO_DIR/sim-cloud.url" --accept-basic "$CLOUD_EMAIL:$CLOUD_TOKEN" \
+  --connect-app "$CONNECT_APP:$CONNECT_SECRET" --oauth2-client "$OAUTH2_CLIENT:$OAUTH2_SECRET:$OAUTH2_REFRESH"
+SIM_SERVER=$(base_url_of "$DEMO_DIR/sim-server.url")
+SIM_CLOUD=$(base_url_of "$DEMO_DIR/sim-cloud.url")
 [[ -n "$SIM_SERVER" && -n "$SIM_CLOUD" ]] || { echo "demo: jira-sim did not start" >&2; exit 1; }
 
 export DATABASE_URL="sqlite://$DEMO_DIR/jira-search.db"
