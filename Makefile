@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: all build release demo demo-check test lint fmt check bench clean
+.PHONY: all build release demo demo-check test lint fmt check bench prism clean
 
 all: build
 
@@ -26,6 +26,10 @@ demo-check:
 ## redis-server when none answers.
 test:
 	@scripts/test.sh
+
+## Install Stoplight Prism (pinned) for the contract test; `make test` does it too.
+prism:
+	@scripts/prism.sh
 
 ## Measure jira-search against jira-sim (both cache adapters) and rewrite docs/benchmarks.md.
 bench:

@@ -19,6 +19,10 @@ echo "test: make demo's printed searches (one per branch) against the debug bina
 cargo build --workspace --bins --locked
 DEMO_CHECK=1 DEMO_BIN=target/debug DEMO_PORT=$(free_port) scripts/demo.sh
 
+echo "test: Stoplight Prism for the contract test"
+scripts/prism.sh
+export PRISM_BIN="$PWD/tools/prism/node_modules/.bin/prism"
+
 echo "test: the workspace's tests"
 if cargo nextest --version >/dev/null 2>&1; then
   # The workspace has no doctests (nextest runs none), so nextest's summary is the last word.
