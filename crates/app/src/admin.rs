@@ -69,6 +69,16 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
         Command::Integration(IntegrationCommand::Remove { id }) => {
             store.remove_integration(IntegrationId(id)).await?;
         }
+        Command::Integration(IntegrationCommand::Disable { id }) => {
+            store
+                .set_integration_enabled(IntegrationId(id), false)
+                .await?;
+        }
+        Command::Integration(IntegrationCommand::Enable { id }) => {
+            store
+                .set_integration_enabled(IntegrationId(id), true)
+                .await?;
+        }
         Command::Integration(IntegrationCommand::Check { id }) => check(&store, id).await?,
         Command::Token(TokenCommand::Add { org }) => {
             let org = store.resolve_org(&OrgRef::parse(&org)).await?;

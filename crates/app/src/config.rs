@@ -160,6 +160,17 @@ pub enum IntegrationCommand {
         /// The integration id.
         id: i64,
     },
+    /// Stop answering searches for an integration (they get 404) without removing it, e.g.
+    /// while its Jira is being migrated or its credentials rotated.
+    Disable {
+        /// The integration id.
+        id: i64,
+    },
+    /// Answer searches for a disabled integration again.
+    Enable {
+        /// The integration id.
+        id: i64,
+    },
     /// Ask Jira who the stored credentials are (`/rest/api/2/myself`); exits non-zero when
     /// Jira refuses them or answers as an anonymous user.
     Check {

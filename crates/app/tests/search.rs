@@ -559,3 +559,34 @@ async fn revocation_and_removal_take_effect_on_the_very_next_request() {
         a.text()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integration_disabled_from_the_cli_answers_404_until_enabled_again() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    let url = svc.url(&format!(
+        "/extensions/jira-server/search/acme/{}/?field=assignee&query=ab",
+        w.server_id
+    ));
+    assert_eq!(get(&url, Some(&w.token)).await.status, 200);
+    w.db.ok(&["integration", "disable", &w.server_id], "");
+    let listed = w.db.ok(&["integration", "list"], "");
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with(&format!("{}\t", w.server_id)))
+        .unwrap();
+    assert!(line.contains("\tdisabled\t"), "{line}");
+    let a = get(&url, Some(&w.token)).await;
+    assert_eq!(a.status, 404, "{}", a.text());
+    assert!(a.body.is_empty());
+    w.db.ok(&["integration", "enable", &w.server_id], "");
+    assert_eq!(get(&url, Some(&w.token)).await.status, 200);
+    // An unknown id is the caller's mistake: exit 2, one line saying so.
+    for verb in ["disable", "enable"] {
+        let out = w.db.cli(&["integration", verb, "999"], "");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("999"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
