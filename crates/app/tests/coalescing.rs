@@ -21,21 +21,7 @@ async fn slow_sim() -> SimHandle {
 fn setup(sim: &SimHandle) -> (Db, String, String) {
     let db = Db::new();
     db.ok(&["org", "add", "acme"], "");
-    let id = db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira_server",
-            "--base-url",
-            &sim.base_url(),
-            "--auth",
-            "pat",
-        ],
-        &format!("{SERVER_PAT}\n"),
-    );
+    let id = db.add_integration("acme", "jira_server", &sim.base_url(), &["pat"], SERVER_PAT);
     let token = db.ok(&["token", "add", "--org", "acme"], "");
     (db, id, token)
 }

@@ -350,22 +350,12 @@ async fn every_cloud_call_agrees_with_atlassians_openapi() {
     let db = Db::new();
     db.ok(&["org", "add", "acme"], "");
     let add = |secret: &str| {
-        db.ok(
-            &[
-                "integration",
-                "add",
-                "--org",
-                "acme",
-                "--provider",
-                "jira",
-                "--base-url",
-                &base,
-                "--auth",
-                "basic",
-                "--user",
-                CLOUD_EMAIL,
-            ],
-            &format!("{secret}\n"),
+        db.add_integration(
+            "acme",
+            "jira",
+            &base,
+            &["basic", "--user", CLOUD_EMAIL],
+            secret,
         )
     };
     let id = add(CLOUD_TOKEN);

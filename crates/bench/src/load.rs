@@ -110,48 +110,95 @@ pub async fn run_paced(
     duration: Duration,
     pause: Duration,
 ) -> Outcome {
-    let counter = Arc::new(AtomicU64::new(0));
+    let load = Load::new(target, duration, pause, true);
     let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = Vec::new();
+    let tasks = (0..connections)
+        .map(|_| tokio::spawn(load.clone().drive(None)))
+        .collect();
+    merge(tasks, started).await
+}
+
+/// Opens `connections` connections at once and keeps each busy until `duration` ends;
+/// returns how many were established. A connection that fails is not replaced.
+pub async fn hold(target: &Target, connections: usize, duration: Duration) -> (usize, Outcome) {
+    let mut conns = Vec::new();
     for _ in 0..connections {
-        let (target, counter) = (target.clone(), counter.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut out = Outcome::default();
-            let mut conn = None;
-            while Instant::now() < deadline {
-                if conn.is_none() {
-                    match connect(target.addr).await {
-                        Ok(c) => conn = Some(c),
-                        Err(_) => {
-                            out.errors += 1;
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                            continue;
-                        }
-                    }
+        if let Ok(c) = connect(target.addr).await {
+            conns.push(c);
+        }
+    }
+    let established = conns.len();
+    let load = Load::new(target, duration, Duration::ZERO, false);
+    let started = Instant::now();
+    let tasks = conns
+        .into_iter()
+        .map(|c| tokio::spawn(load.clone().drive(Some(c))))
+        .collect();
+    (established, merge(tasks, started).await)
+}
+
+/// What every connection of a run shares.
+#[derive(Clone)]
+struct Load {
+    target: Target,
+    counter: Arc<AtomicU64>,
+    deadline: Instant,
+    pause: Duration,
+    reconnect: bool,
+}
+
+impl Load {
+    fn new(target: &Target, duration: Duration, pause: Duration, reconnect: bool) -> Self {
+        Self {
+            target: target.clone(),
+            counter: Arc::new(AtomicU64::new(0)),
+            deadline: Instant::now() + duration,
+            pause,
+            reconnect,
+        }
+    }
+
+    /// One connection's loop until the deadline.
+    async fn drive(self, mut conn: Option<SendRequest<Empty<Bytes>>>) -> Outcome {
+        let mut out = Outcome::default();
+        while Instant::now() < self.deadline {
+            if conn.is_none() {
+                if !self.reconnect {
+                    break;
                 }
-                let Some(c) = conn.as_mut() else { continue };
-                let n = counter.fetch_add(1, Ordering::Relaxed);
-                let t = Instant::now();
-                match send(c, &target, n).await {
-                    Ok((200, _)) => {
-                        out.ok += 1;
-                        let us = t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
-                        out.latencies_us.push(us);
-                        if !pause.is_zero() {
-                            tokio::time::sleep(pause).await;
-                        }
-                    }
-                    Ok(_) => out.errors += 1,
+                match connect(self.target.addr).await {
+                    Ok(c) => conn = Some(c),
                     Err(_) => {
                         out.errors += 1;
-                        conn = None;
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
                     }
                 }
             }
-            out
-        }));
+            let Some(c) = conn.as_mut() else { continue };
+            let n = self.counter.fetch_add(1, Ordering::Relaxed);
+            let t = Instant::now();
+            match send(c, &self.target, n).await {
+                Ok((200, _)) => {
+                    out.ok += 1;
+                    let us = t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+                    out.latencies_us.push(us);
+                    if !self.pause.is_zero() {
+                        tokio::time::sleep(self.pause).await;
+                    }
+                }
+                Ok(_) => out.errors += 1,
+                Err(_) => {
+                    out.errors += 1;
+                    conn = None;
+                }
+            }
+        }
+        out
     }
+}
+
+async fn merge(tasks: Vec<tokio::task::JoinHandle<Outcome>>, started: Instant) -> Outcome {
     let mut total = Outcome::default();
     for t in tasks {
         if let Ok(o) = t.await {
@@ -163,56 +210,6 @@ pub async fn run_paced(
     total.elapsed = started.elapsed();
     total.latencies_us.sort_unstable();
     total
-}
-
-/// Opens `connections` connections at once and keeps each busy until `duration` ends;
-/// returns how many were established.
-pub async fn hold(target: &Target, connections: usize, duration: Duration) -> (usize, Outcome) {
-    let mut conns = Vec::new();
-    for _ in 0..connections {
-        if let Ok(c) = connect(target.addr).await {
-            conns.push(c);
-        }
-    }
-    let established = conns.len();
-    let deadline = Instant::now() + duration;
-    let counter = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for mut conn in conns {
-        let (target, counter) = (target.clone(), counter.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut out = Outcome::default();
-            while Instant::now() < deadline {
-                let n = counter.fetch_add(1, Ordering::Relaxed);
-                let t = Instant::now();
-                match send(&mut conn, &target, n).await {
-                    Ok((200, _)) => {
-                        out.ok += 1;
-                        out.latencies_us
-                            .push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
-                    }
-                    Ok(_) => out.errors += 1,
-                    Err(_) => {
-                        out.errors += 1;
-                        break;
-                    }
-                }
-            }
-            out
-        }));
-    }
-    let mut total = Outcome::default();
-    for t in tasks {
-        if let Ok(o) = t.await {
-            total.ok += o.ok;
-            total.errors += o.errors;
-            total.latencies_us.extend(o.latencies_us);
-        }
-    }
-    total.elapsed = started.elapsed();
-    total.latencies_us.sort_unstable();
-    (established, total)
 }
 
 /// One request with any method on a new connection (the simulator's control routes).

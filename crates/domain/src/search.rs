@@ -488,22 +488,12 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
 
     /// A cached answer as stored: the JSON text of a list. Anything else is a miss.
     async fn cached_list(&self, key: &str, trace: &SearchTrace) -> Option<String> {
-        let (outcome, value) = match self.cache.get(key).await {
-            Ok(Some(text)) if text.starts_with('[') && text.ends_with(']') => {
-                (CacheOutcome::Hit, Some(text))
-            }
-            Ok(Some(_)) => {
-                tracing::warn!("undecodable cache entry ignored");
-                (CacheOutcome::Miss, None)
-            }
-            Ok(None) => (CacheOutcome::Miss, None),
-            Err(e) => {
-                tracing::debug!(error = %e, "cache read failed; asking Jira");
-                (CacheOutcome::Error, None)
-            }
-        };
-        trace.set_cache(outcome);
-        value
+        self.cached_as(key, trace, |text| {
+            (text.starts_with('[') && text.ends_with(']'))
+                .then_some(text)
+                .ok_or_else(|| "not a JSON list".to_owned())
+        })
+        .await
     }
 
     /// Resolves a Jira project id to its key with `GET /rest/api/2/project/{id}`, cached.
@@ -553,8 +543,22 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         key: &str,
         trace: &SearchTrace,
     ) -> Option<T> {
+        self.cached_as(key, trace, |text| {
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    /// A cache read through `decode`; records the outcome in `trace`. A failed read or an
+    /// entry `decode` refuses is a miss (the latter logged: it should never happen).
+    async fn cached_as<T>(
+        &self,
+        key: &str,
+        trace: &SearchTrace,
+        decode: impl FnOnce(String) -> Result<T, String>,
+    ) -> Option<T> {
         let (outcome, value) = match self.cache.get(key).await {
-            Ok(Some(text)) => match serde_json::from_str(&text) {
+            Ok(Some(text)) => match decode(text) {
                 Ok(v) => (CacheOutcome::Hit, Some(v)),
                 Err(e) => {
                     tracing::warn!(error = %e, "undecodable cache entry ignored");

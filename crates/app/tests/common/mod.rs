@@ -115,6 +115,32 @@ impl Db {
         child.wait_with_output().unwrap()
     }
 
+    /// `integration add` for `org` with the secret on standard input; returns the new id.
+    /// `auth` is `--auth` and its own flags, e.g. `["basic", "--user", "bob"]`.
+    pub fn add_integration(
+        &self,
+        org: &str,
+        provider: &str,
+        base_url: &str,
+        auth: &[&str],
+        secret: &str,
+    ) -> String {
+        let mut args = vec![
+            "integration",
+            "add",
+            "--org",
+            org,
+            "--provider",
+            provider,
+            "--base-url",
+            base_url,
+            "--auth",
+        ];
+        args.extend_from_slice(auth);
+        args.push("--allow-http");
+        self.ok(&args, &format!("{secret}\n"))
+    }
+
     /// Runs the CLI and returns its trimmed stdout, failing the test on a non-zero exit.
     pub fn ok(&self, args: &[&str], stdin: &str) -> String {
         let out = self.cli(args, stdin);
@@ -360,55 +386,26 @@ impl World {
         let cloud_sim = sim(Flavor::Cloud).await;
         db.ok(&["org", "add", "acme"], "");
         db.ok(&["org", "add", "umbrella"], "");
-        let server_id = db.ok(
-            &[
-                "integration",
-                "add",
-                "--org",
-                "acme",
-                "--provider",
-                "jira_server",
-                "--base-url",
-                &server_sim.base_url(),
-                "--auth",
-                "pat",
-                "--allow-http",
-            ],
-            &format!("{SERVER_PAT}\n"),
+        let server_id = db.add_integration(
+            "acme",
+            "jira_server",
+            &server_sim.base_url(),
+            &["pat"],
+            SERVER_PAT,
         );
-        let cloud_id = db.ok(
-            &[
-                "integration",
-                "add",
-                "--org",
-                "acme",
-                "--provider",
-                "jira",
-                "--base-url",
-                &cloud_sim.base_url(),
-                "--auth",
-                "basic",
-                "--user",
-                CLOUD_EMAIL,
-                "--allow-http",
-            ],
-            &format!("{CLOUD_TOKEN}\n"),
+        let cloud_id = db.add_integration(
+            "acme",
+            "jira",
+            &cloud_sim.base_url(),
+            &["basic", "--user", CLOUD_EMAIL],
+            CLOUD_TOKEN,
         );
-        let other_id = db.ok(
-            &[
-                "integration",
-                "add",
-                "--org",
-                "umbrella",
-                "--provider",
-                "jira_server",
-                "--base-url",
-                &server_sim.base_url(),
-                "--auth",
-                "pat",
-                "--allow-http",
-            ],
-            &format!("{SERVER_PAT}\n"),
+        let other_id = db.add_integration(
+            "umbrella",
+            "jira_server",
+            &server_sim.base_url(),
+            &["pat"],
+            SERVER_PAT,
         );
         let token = db.ok(&["token", "add", "--org", "acme"], "");
         let other_token = db.ok(&["token", "add", "--org", "umbrella"], "");

@@ -848,3 +848,34 @@ fn branches_by_field_and_provider() {
     }
     assert_eq!(Branch::Projects.name(), "projects");
 }
+
+#[tokio::test]
+async fn an_undecodable_cache_entry_is_a_miss_and_is_replaced() {
+    let jira = FakeJira::default().answer(
+        "/rest/api/2/user/search?username=bo",
+        Ok(json!([{"name": "bob", "displayName": "Bob"}])),
+    );
+    let svc = service(jira);
+    let key = cache_key(IntegrationId(10), "users", &["", "bo"]);
+    svc.cache
+        .0
+        .lock()
+        .unwrap()
+        .insert(key.clone(), "{not a list".into());
+    let trace = SearchTrace::default();
+    let got = svc
+        .search_traced(
+            Provider::JiraServer,
+            &request(10, Some("assignee"), Some("bo")),
+            &trace,
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!((trace.jira_calls(), trace.cache()), (1, CacheOutcome::Miss));
+    let stored = svc.cache.0.lock().unwrap().get(&key).cloned().unwrap();
+    assert!(
+        stored.starts_with('[') && stored.contains("bob"),
+        "{stored}"
+    );
+}
