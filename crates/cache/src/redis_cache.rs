@@ -146,7 +146,7 @@ impl RedisCache {
 
     /// Keeps what this instance reads from and writes to Redis in process memory too (at most
     /// `max_entries`): a repeated read is answered without a round trip, and while Redis is
-    /// down. Entries written here live their TTL; entries read from Redis
+    /// down; a write returns once the near copy holds it, and reaches Redis on its own task. Entries written here live their TTL; entries read from Redis
     /// [`NEAR_TTL_OF_READS`]. Nothing is ever invalidated in Redis, so this changes no answer,
     /// only how old one can be (by at most [`NEAR_TTL_OF_READS`]).
     #[must_use]
@@ -319,14 +319,24 @@ impl SearchCache for RedisCache {
             .arg(value)
             .arg("EX")
             .arg(ttl.as_secs().max(1));
-        let r = self.run::<()>(cmd).await;
-        if r.is_err() {
-            self.counters.error();
-        }
-        if let Some(near) = &self.near {
-            let _ = near.set(key, value, ttl).await;
-        }
-        r
+        let Some(near) = &self.near else {
+            let r = self.run::<()>(cmd).await;
+            if r.is_err() {
+                self.counters.error();
+            }
+            return r;
+        };
+        // With a near copy this instance reads its own write from memory at once, so the
+        // request need not wait for Redis: the write finishes on a task of its own (a failure
+        // is counted and trips the breaker like any other).
+        let _ = near.set(key, value, ttl).await;
+        let this = self.clone();
+        tokio::spawn(async move {
+            if this.run::<()>(cmd).await.is_err() {
+                this.counters.error();
+            }
+        });
+        Ok(())
     }
 }
 

@@ -344,9 +344,14 @@ async fn a_near_cache_answers_repeated_reads_from_memory_even_with_redis_gone() 
         .set("w", "written", Duration::from_secs(60))
         .await
         .unwrap();
+    // The write reaches Redis on its own task, soon after.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while plain.get("w").await.unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the write never reached Redis");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     // Another instance reads it from Redis (a round trip), then keeps it near.
     assert_eq!(reader.get("w").await.unwrap().as_deref(), Some("written"));
-    assert_eq!(plain.get("w").await.unwrap().as_deref(), Some("written"));
     drop(redis);
     // Redis is gone: the near copies still answer; a cache without one cannot.
     assert_eq!(writer.get("w").await.unwrap().as_deref(), Some("written"));
