@@ -211,15 +211,22 @@ impl RedisCache {
         &self,
         cmd: &redis::Cmd,
     ) -> Result<T, (CacheError, bool)> {
-        let call = async {
-            // Commands wait here rather than in the connection's queue, so a burst of
-            // requests does not hold a burst of answers in memory at once.
-            let _permit = self.in_flight.acquire().await.map_err(|_| {
-                (
-                    CacheError("Redis: the cache is shutting down".to_owned()),
+        let deadline = tokio::time::Instant::now() + self.timeouts.overall;
+        // Commands wait here rather than in the connection's queue, so a burst of requests
+        // does not hold a burst of answers in memory at once. Waiting for a turn is our own
+        // queue, not Redis failing: it never opens the breaker.
+        let _permit = match tokio::time::timeout_at(deadline, self.in_flight.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) | Err(_) => {
+                return Err((
+                    CacheError(format!(
+                        "Redis: more than {MAX_IN_FLIGHT} commands waiting; skipped"
+                    )),
                     false,
-                )
-            })?;
+                ))
+            }
+        };
+        let call = async {
             let manager = self
                 .manager
                 .get_or_try_init(|| async { self.connection_manager() })
@@ -235,7 +242,7 @@ impl RedisCache {
                 (CacheError(format!("Redis: {e}")), connection)
             })
         };
-        match tokio::time::timeout(self.timeouts.overall, call).await {
+        match tokio::time::timeout_at(deadline, call).await {
             Ok(r) => r,
             Err(_) => Err((
                 CacheError(format!(
