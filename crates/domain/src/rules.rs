@@ -1,12 +1,8 @@
-//! The pure rules of the other branches: JQL building, issue and project labels, plain-text
-//! autocomplete labels, JQL field names, and the issue-search error messages.
-
-use serde_json::Value;
+//! The pure rules of the branches besides labels: JQL building, JQL field names, Jira's
+//! highlighted HTML as plain text, and the issue-search error messages.
 
 use crate::model::Provider;
 use crate::ports::JiraError;
-use crate::search::Choice;
-use crate::user_choice::py_str;
 
 /// Escapes text for a JQL string literal: backslash first, then the double quote, so a
 /// trailing backslash can never swallow the closing quote.
@@ -36,37 +32,6 @@ pub fn issue_jql(query: &str) -> String {
     }
 }
 
-/// `{"label": "(<key>) <summary>", "value": "<key>"}`; a null or missing summary prints as
-/// Python's `None`, as Sentry's label does. An issue without a string key is skipped.
-pub fn issue_choice(issue: &Value) -> Option<Choice> {
-    let key = issue.get("key")?.as_str()?;
-    let summary = issue
-        .get("fields")
-        .and_then(|f| f.get("summary"))
-        .unwrap_or(&Value::Null);
-    Some(Choice {
-        value: Value::String(key.to_owned()),
-        label: format!("({key}) {}", py_str(summary)),
-    })
-}
-
-/// `{"label": "<key> - <name>", "value": "<id>"}` for a Cloud project; a project without an
-/// id is skipped.
-pub fn project_choice(project: &Value) -> Option<Choice> {
-    let id = project.get("id")?;
-    let id = match id {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    let key = project.get("key").map(py_str).unwrap_or_default();
-    let name = project.get("name").map(py_str).unwrap_or_default();
-    Some(Choice {
-        value: Value::String(id),
-        label: format!("{key} - {name}"),
-    })
-}
-
 /// The JQL field name of a form field: `cf[<n>]` for `customfield_<n>`, else the field.
 pub fn jql_field_name(field: &str) -> String {
     match field.strip_prefix("customfield_") {
@@ -91,23 +56,11 @@ pub fn plain_text(html: &str) -> String {
     htmlize::unescape(text).into_owned()
 }
 
-/// One autocomplete suggestion: `{"value": <value>, "label": <displayName as plain text>}`.
-/// Without a `displayName` the value is shown.
-pub fn suggestion_choice(result: &Value) -> Option<Choice> {
-    let value = result.get("value")?.clone();
-    let label = match result.get("displayName") {
-        Some(Value::String(s)) => plain_text(s),
-        Some(other) if !other.is_null() => py_str(other),
-        _ => py_str(&value),
-    };
-    Some(Choice { value, label })
-}
-
 /// Sentry's message for the 401 of an issue search (a 400 here, where Sentry answers 500).
 pub const UNAUTHORIZED: &str =
     "Unauthorized: either your access token was invalid or you do not have access";
 
-/// The caller's message for a failed issue search (spec/search-behaviour.md).
+/// The caller's message for a failed issue search (docs/api.md).
 pub fn issue_error_message(provider: Provider, error: &JiraError) -> String {
     let name = provider.display_name();
     match error {
@@ -148,7 +101,6 @@ pub fn issue_error_message(provider: Provider, error: &JiraError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn jql_building() {
@@ -177,37 +129,6 @@ mod tests {
     }
 
     #[test]
-    fn issue_labels() {
-        let rows = [
-            (
-                json!({"key":"HSP-1","fields":{"summary":"this is a test issue summary"}}),
-                Some(("HSP-1", "(HSP-1) this is a test issue summary")),
-            ),
-            (
-                json!({"key":"HSP-2","fields":{"summary":null}}),
-                Some(("HSP-2", "(HSP-2) None")),
-            ),
-            (
-                json!({"key":"HSP-3","fields":{}}),
-                Some(("HSP-3", "(HSP-3) None")),
-            ),
-            (json!({"key":"HSP-4"}), Some(("HSP-4", "(HSP-4) None"))),
-            (
-                json!({"key":"HSP-5","fields":{"summary":"<b>not</b> &amp; html"}}),
-                Some(("HSP-5", "(HSP-5) <b>not</b> &amp; html")),
-            ),
-            (json!({"id":"10001","fields":{"summary":"no key"}}), None),
-        ];
-        for (issue, want) in rows {
-            let want = want.map(|(v, l)| Choice {
-                value: json!(v),
-                label: l.to_owned(),
-            });
-            assert_eq!(issue_choice(&issue), want, "{issue}");
-        }
-    }
-
-    #[test]
     fn autocomplete_labels_are_plain_text() {
         let rows = [
             ("<b>Sp</b>rint 1 (1)", "Sprint 1 (1)"),
@@ -221,38 +142,15 @@ mod tests {
         for (html, text) in rows {
             assert_eq!(plain_text(html), text, "{html}");
         }
-        assert_eq!(
-            suggestion_choice(&json!({"value":"1","displayName":"<b>Sp</b>rint 1 (1)"})),
-            Some(Choice {
-                value: json!("1"),
-                label: "Sprint 1 (1)".into()
-            })
-        );
-        assert_eq!(
-            suggestion_choice(&json!({"value":"x"})),
-            Some(Choice {
-                value: json!("x"),
-                label: "x".into()
-            })
-        );
-        assert_eq!(suggestion_choice(&json!({"displayName":"no value"})), None);
     }
 
     #[test]
-    fn field_names_and_projects() {
+    fn field_names() {
         assert_eq!(jql_field_name("customfield_0123"), "cf[0123]");
         assert_eq!(jql_field_name("customfield_10100"), "cf[10100]");
         assert_eq!(jql_field_name("customfield_"), "customfield_");
         assert_eq!(jql_field_name("sprint"), "sprint");
         assert_eq!(jql_field_name("project"), "project");
-        assert_eq!(
-            project_choice(&json!({"id":"10000","key":"EX","name":"Example"})),
-            Some(Choice {
-                value: json!("10000"),
-                label: "EX - Example".into()
-            })
-        );
-        assert_eq!(project_choice(&json!({"key":"EX"})), None);
     }
 
     #[test]

@@ -1,37 +1,29 @@
 //! The search use case: "which Jira users / issues / field values match what I typed?".
 
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::cache_key::cache_key;
+use crate::choice::{self, Choice};
 use crate::coalesce::Coalescer;
-use crate::model::{Integration, OrgRef, Provider};
-use crate::ports::{IntegrationStore, JiraApi, JiraError, JiraRequest, SearchCache, StoreError};
+use crate::jira_request::{self, JiraRequest};
+use crate::model::{Integration, IntegrationId, OrgRef, Provider};
+use crate::ports::{IntegrationStore, JiraApi, JiraError, SearchCache, StoreError};
 use crate::rules;
 use crate::token::hash_token;
-use crate::user_choice::build_user_choice;
-
-/// One answer row: `{"value": ..., "label": ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Choice {
-    /// What the form submits (a user name or account id, an issue key...). May be null.
-    pub value: Value,
-    /// What the picker shows.
-    pub label: String,
-}
 
 /// A search as the caller asked for it, before any check.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchRequest {
     /// The caller's bearer token, if any was sent.
     pub token: Option<String>,
-    /// The org as it appears in the route: slug or numeric id.
-    pub org: String,
+    /// The org as the route names it: slug or numeric id.
+    pub org: OrgRef,
     /// The integration id from the route.
-    pub integration_id: i64,
+    pub integration_id: IntegrationId,
     /// `field`, when present (an empty value is present).
     pub field: Option<String>,
     /// `query`, when present.
@@ -125,19 +117,19 @@ impl Branch {
 }
 
 /// How a search used the cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum CacheOutcome {
     /// The search ended before reading the cache.
-    None = 0,
+    #[default]
+    None,
     /// The answer came from the cache.
-    Hit = 1,
+    Hit,
     /// Not in the cache: Jira was asked.
-    Miss = 2,
+    Miss,
     /// The cache failed: Jira was asked.
-    Error = 3,
+    Error,
     /// The branch is never cached (issues).
-    Bypass = 4,
+    Bypass,
 }
 
 impl CacheOutcome {
@@ -153,36 +145,73 @@ impl CacheOutcome {
     }
 }
 
-/// What one search did, for its log line: filled in while it runs.
+/// What one search did, for its log line and metrics: filled in while it runs (it may be
+/// shared by the coalesced calls of one search, hence the lock).
 #[derive(Debug, Default)]
-pub struct SearchTrace {
-    jira_calls: AtomicU32,
-    cache: AtomicU8,
+pub struct SearchTrace(Mutex<Traced>);
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Traced {
+    branch: Option<Branch>,
+    jira_calls: u32,
+    cache: CacheOutcome,
 }
 
 impl SearchTrace {
+    fn traced(&self) -> std::sync::MutexGuard<'_, Traced> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The branch taken, once the checks before it passed.
+    pub fn branch(&self) -> Option<Branch> {
+        self.traced().branch
+    }
+
     /// Calls made to Jira.
     pub fn jira_calls(&self) -> u32 {
-        self.jira_calls.load(Ordering::Relaxed)
+        self.traced().jira_calls
     }
 
     /// The outcome of the last cache read (the answer's own, after any project lookup).
     pub fn cache(&self) -> CacheOutcome {
-        match self.cache.load(Ordering::Relaxed) {
-            1 => CacheOutcome::Hit,
-            2 => CacheOutcome::Miss,
-            3 => CacheOutcome::Error,
-            4 => CacheOutcome::Bypass,
-            _ => CacheOutcome::None,
-        }
+        self.traced().cache
+    }
+
+    fn set_branch(&self, branch: Branch) {
+        self.traced().branch = Some(branch);
     }
 
     fn jira_call(&self) {
-        self.jira_calls.fetch_add(1, Ordering::Relaxed);
+        self.traced().jira_calls += 1;
     }
 
     fn set_cache(&self, outcome: CacheOutcome) {
-        self.cache.store(outcome as u8, Ordering::Relaxed);
+        self.traced().cache = outcome;
+    }
+}
+
+/// A search's answer: the JSON text of the list of [`Choice`]s, as the HTTP answer carries
+/// it (a cache hit is returned as stored, never decoded and encoded again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoicesJson(String);
+
+impl ChoicesJson {
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The JSON text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// The choices, decoded.
+    ///
+    /// # Errors
+    /// When the text is not a list of choices (only a corrupted cache entry could be).
+    pub fn choices(&self) -> Result<Vec<Choice>, serde_json::Error> {
+        serde_json::from_str(&self.0)
     }
 }
 
@@ -192,7 +221,7 @@ pub const USERS_ERROR: &str = "Unable to fetch users from Jira";
 /// The message of every Cloud project-search failure.
 pub const PROJECTS_ERROR: &str = "Unable to fetch projects from Jira";
 
-/// The search service: checks in the order of spec/search-behaviour.md, then the branch.
+/// The search service: checks in the order of docs/api.md, then the branch.
 /// Identical Jira calls in flight at the same moment are made once ([`Coalescer`]).
 pub struct SearchService<J, S, C> {
     jira: J,
@@ -226,48 +255,18 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         &self.store
     }
 
-    /// Answers one search for an integration of `provider` (the route's provider).
+    /// Answers one search for an integration of `provider` (the route's provider),
+    /// recording in `trace` the branch taken, the Jira calls made and the cache's outcome.
     ///
     /// # Errors
-    /// A [`SearchError`] for each failed check, in the order of the spec: caller token, org,
-    /// integration, `field`, `query`, then the branch's own failure.
+    /// A [`SearchError`] for each failed check, in the order of docs/api.md: caller token,
+    /// org, integration, `field`, `query`, then the branch's own failure.
     pub async fn search(
         &self,
         provider: Provider,
         req: &SearchRequest,
-    ) -> Result<Vec<Choice>, SearchError> {
-        self.search_traced(provider, req, &SearchTrace::default())
-            .await
-    }
-
-    /// [`Self::search`], recording in `trace` the Jira calls made and the cache's outcome.
-    ///
-    /// # Errors
-    /// As [`Self::search`].
-    pub async fn search_traced(
-        &self,
-        provider: Provider,
-        req: &SearchRequest,
         trace: &SearchTrace,
-    ) -> Result<Vec<Choice>, SearchError> {
-        let json = self.search_json(provider, req, trace).await?;
-        serde_json::from_str(&json).map_err(|e| SearchError::Jira {
-            message: USERS_ERROR.to_owned(),
-            source: JiraError::InvalidBody(format!("unreadable answer: {e}")),
-        })
-    }
-
-    /// [`Self::search_traced`] answering the JSON text of the list (what the HTTP answer
-    /// carries): a cache hit is returned as stored, without decoding and encoding it again.
-    ///
-    /// # Errors
-    /// As [`Self::search`].
-    pub async fn search_json(
-        &self,
-        provider: Provider,
-        req: &SearchRequest,
-        trace: &SearchTrace,
-    ) -> Result<String, SearchError> {
+    ) -> Result<ChoicesJson, SearchError> {
         let integration = self.authorize(provider, req).await?;
         let field = req.field.as_deref().ok_or(SearchError::FieldRequired)?;
         let query = req
@@ -275,8 +274,10 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             .as_deref()
             .filter(|q| !q.is_empty())
             .ok_or(SearchError::QueryRequired)?;
+        let branch = Branch::of(integration.provider, field);
+        trace.set_branch(branch);
         let t = trace;
-        match Branch::of(integration.provider, field) {
+        let json = match branch {
             Branch::Users => {
                 self.search_users(&integration, req.project.as_deref(), query, t)
                     .await
@@ -284,7 +285,8 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             Branch::Issues => self.search_issues(&integration, query, t).await,
             Branch::Projects => self.search_projects(&integration, query, t).await,
             Branch::Autocomplete => self.autocomplete(&integration, field, query, t).await,
-        }
+        }?;
+        Ok(ChoicesJson(json))
     }
 
     /// Checks 1 and 2: the caller's token, the org, and the integration.
@@ -301,12 +303,12 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             .ok_or(SearchError::Unauthenticated)?;
         let org = self
             .store
-            .find_org(&OrgRef::parse(&req.org))
+            .find_org(&req.org)
             .await?
             .filter(|o| o.id == token_org)
             .ok_or(SearchError::OrgNotFound)?;
         self.store
-            .linked_integration(org.id, crate::model::IntegrationId(req.integration_id))
+            .linked_integration(org.id, req.integration_id)
             .await?
             .filter(|i| i.provider == provider && i.enabled)
             .ok_or(SearchError::IntegrationNotFound)
@@ -331,7 +333,8 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
                 .await
                 .map_err(users_error)?,
         };
-        let request = user_search_request(integration.provider, project_key.as_deref(), query);
+        let request =
+            jira_request::user_search(integration.provider, project_key.as_deref(), query);
         let id_field = integration.provider.user_id_field();
         let key_part = project_key.as_deref().unwrap_or("");
         self.cached_choices(
@@ -340,7 +343,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             &[key_part, query],
             &request,
             None,
-            |u| build_user_choice(u, id_field),
+            |u| choice::user_choice(u, id_field),
             trace,
         )
         .await
@@ -354,7 +357,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         query: &str,
         trace: &SearchTrace,
     ) -> Result<String, SearchError> {
-        let request = issue_search_request(integration.provider, query);
+        let request = jira_request::issue_search(integration.provider, query);
         trace.set_cache(CacheOutcome::Bypass);
         // Never cached, but identical searches at the same moment still share one call.
         let key = cache_key(integration.id, "issues", &[query]);
@@ -365,7 +368,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
                         integration,
                         &request,
                         Some("issues"),
-                        rules::issue_choice,
+                        choice::issue_choice,
                         trace,
                     )
                     .await?;
@@ -385,14 +388,14 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         query: &str,
         trace: &SearchTrace,
     ) -> Result<String, SearchError> {
-        let request = JiraRequest::get("rest/api/2/project/search").param("query", query);
+        let request = jira_request::project_search(query);
         self.cached_choices(
             integration,
             "projects",
             &[query],
             &request,
             Some("values"),
-            rules::project_choice,
+            choice::project_choice,
             trace,
         )
         .await
@@ -411,16 +414,14 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         trace: &SearchTrace,
     ) -> Result<String, SearchError> {
         let name = rules::jql_field_name(field);
-        let request = JiraRequest::get("rest/api/2/jql/autocompletedata/suggestions")
-            .param("fieldName", name.as_str())
-            .param("fieldValue", query);
+        let request = jira_request::autocomplete(&name, query);
         self.cached_choices(
             integration,
             "autocomplete",
             &[&name, query],
             &request,
             Some("results"),
-            rules::suggestion_choice,
+            choice::suggestion_choice,
             trace,
         )
         .await
@@ -516,7 +517,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         let key = self
             .project_keys
             .run(&cache_key, || async {
-                let request = JiraRequest::get("rest/api/2/project").segment(project_id);
+                let request = jira_request::project(project_id);
                 trace.jira_call();
                 let key = match self.jira.get_json(integration, &request).await {
                     Ok(body) => match body.get("key").and_then(Value::as_str) {
@@ -600,43 +601,6 @@ fn render(choices: &[Choice]) -> String {
 /// Whether `s` can be a Jira numeric id (digits, short enough for a 64-bit number).
 fn is_jira_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The user search Jira needs: the assignable search within a project, else the
-/// instance-wide search. Server reads the text from `username` (it ignores `query`), Cloud
-/// from `query` (it has no `username`).
-pub fn user_search_request(
-    provider: Provider,
-    project_key: Option<&str>,
-    query: &str,
-) -> JiraRequest {
-    let text_param = match provider {
-        Provider::JiraServer => "username",
-        Provider::JiraCloud => "query",
-    };
-    match (project_key, provider) {
-        (Some(key), _) => JiraRequest::get("rest/api/2/user/assignable/search")
-            .param("project", key)
-            .param(text_param, query),
-        (None, Provider::JiraServer) => {
-            JiraRequest::get("rest/api/2/user/search").param(text_param, query)
-        }
-        (None, Provider::JiraCloud) => {
-            JiraRequest::get("rest/api/3/user/search").param(text_param, query)
-        }
-    }
-}
-
-/// The issue search: Server's `/search`, Cloud's `/search/jql` (Atlassian retired `/search`
-/// on Cloud) asking for the summary only.
-pub fn issue_search_request(provider: Provider, query: &str) -> JiraRequest {
-    let jql = rules::issue_jql(query);
-    match provider {
-        Provider::JiraServer => JiraRequest::get("rest/api/2/search").param("jql", jql),
-        Provider::JiraCloud => JiraRequest::get("rest/api/2/search/jql")
-            .param("jql", jql)
-            .param("fields", "summary"),
-    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,25 @@ pub fn token_id(token: &str) -> &str {
     &token[..end]
 }
 
+/// A caller token as the store keeps it: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    /// [`hash_token`] of the token.
+    pub hash: String,
+    /// [`token_id`] of the token: its public name in listings and revocations.
+    pub id: String,
+}
+
+impl StoredToken {
+    /// What the store keeps of `token`.
+    pub fn of(token: &str) -> Self {
+        Self {
+            hash: hash_token(token),
+            id: token_id(token).to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,9 +58,17 @@ mod tests {
         let t = token_from_random(&[7u8; 32]);
         assert!(t.starts_with("jst_"));
         assert_eq!(t.len(), 4 + 64);
-        assert_eq!(hash_token(&t), hash_token(&t));
+        // SHA-256 of "abc" (FIPS 180-2's example), hex.
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_ne!(hash_token(&t), hash_token(&token_from_random(&[8u8; 32])));
         assert_eq!(token_id(&t), "jst_07070707");
         assert_eq!(token_id("ab"), "ab");
+        let stored = StoredToken::of(&t);
+        assert_eq!(stored.id, "jst_07070707");
+        assert_eq!(stored.hash, hash_token(&t));
+        assert_ne!(stored.hash, t);
     }
 }

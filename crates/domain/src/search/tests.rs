@@ -1,15 +1,13 @@
 //! Rules of the search use case, with mocks for interactions and fakes for behaviour.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use mockall::predicate::always;
 use serde_json::json;
 
 use super::*;
-use crate::model::{BaseUrl, Credentials, IntegrationId, Org, OrgId, Slug};
+use crate::model::{BaseUrl, Credentials, IntegrationId};
 use crate::ports::{CacheError, MockJiraApi, MockSearchCache};
 use crate::secret::Secret;
+use crate::testing::{InMemoryCache, InMemoryStore, Reply, ScriptedJira};
 
 const TOKEN: &str = "jst_good";
 const OTHER_TOKEN: &str = "jst_other_org";
@@ -17,14 +15,25 @@ const OTHER_TOKEN: &str = "jst_other_org";
 /// A store with two orgs (1 `acme` owning `TOKEN`, 2 `umbrella` owning `OTHER_TOKEN`) and
 /// integrations 10 (Server, acme), 11 (Cloud, acme), 12 (Server, acme, disabled),
 /// 20 (Server, umbrella).
-struct FakeStore;
+fn store() -> InMemoryStore {
+    let store = InMemoryStore::new();
+    let acme = store.seed_org("acme");
+    let umbrella = store.seed_org("umbrella");
+    store.seed_token(acme.id, TOKEN);
+    store.seed_token(umbrella.id, OTHER_TOKEN);
+    store.seed_integration(acme.id, integration(10, Provider::JiraServer, true));
+    store.seed_integration(acme.id, integration(11, Provider::JiraCloud, true));
+    store.seed_integration(acme.id, integration(12, Provider::JiraServer, false));
+    store.seed_integration(umbrella.id, integration(20, Provider::JiraServer, true));
+    store
+}
 
 fn integration(id: i64, provider: Provider, enabled: bool) -> Integration {
     Integration {
         id: IntegrationId(id),
         provider,
         name: format!("jira {id}"),
-        base_url: BaseUrl::from_trusted("https://jira.example.com"),
+        base_url: BaseUrl::from_stored("https://jira.example.com").unwrap(),
         verify_tls: true,
         enabled,
         credentials: Credentials::Pat {
@@ -33,109 +42,69 @@ fn integration(id: i64, provider: Provider, enabled: bool) -> Integration {
     }
 }
 
-impl IntegrationStore for FakeStore {
-    async fn org_for_token_hash(&self, token_hash: &str) -> Result<Option<OrgId>, StoreError> {
-        Ok(if token_hash == hash_token(TOKEN) {
-            Some(OrgId(1))
-        } else if token_hash == hash_token(OTHER_TOKEN) {
-            Some(OrgId(2))
-        } else {
-            None
-        })
-    }
-
-    async fn find_org(&self, org: &OrgRef) -> Result<Option<Org>, StoreError> {
-        let orgs = [(1, "acme"), (2, "umbrella")];
-        Ok(orgs
-            .iter()
-            .find(|(id, slug)| match org {
-                OrgRef::Id(i) => i == id,
-                OrgRef::Slug(s) => s == slug,
-            })
-            .map(|(id, slug)| Org {
-                id: OrgId(*id),
-                slug: Slug::parse(slug).unwrap(),
-            }))
-    }
-
-    async fn linked_integration(
-        &self,
-        org: OrgId,
-        id: IntegrationId,
-    ) -> Result<Option<Integration>, StoreError> {
-        Ok(match (org.0, id.0) {
-            (1, 10) => Some(integration(10, Provider::JiraServer, true)),
-            (1, 11) => Some(integration(11, Provider::JiraCloud, true)),
-            (1, 12) => Some(integration(12, Provider::JiraServer, false)),
-            (2, 20) => Some(integration(20, Provider::JiraServer, true)),
-            _ => None,
-        })
-    }
-}
-
-/// An in-memory cache that ignores TTLs and counts nothing: behaviour, not interactions.
+/// A scripted Jira fed rows of `path?k=v&...` → result; calls are read back in that form.
 #[derive(Default)]
-struct FakeCache(Mutex<HashMap<String, String>>);
-
-impl SearchCache for FakeCache {
-    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
-        Ok(self.0.lock().unwrap().get(key).cloned())
-    }
-    async fn set(&self, key: &str, value: &str, _ttl: Duration) -> Result<(), CacheError> {
-        self.0.lock().unwrap().insert(key.into(), value.into());
-        Ok(())
-    }
-}
-
-/// A Jira fake answering from a table of `path?query` → result, recording every call.
-#[derive(Default)]
-struct FakeJira {
-    answers: HashMap<String, Result<Value, JiraError>>,
-    calls: Mutex<Vec<String>>,
-}
+struct FakeJira(ScriptedJira);
 
 fn describe(r: &JiraRequest) -> String {
-    let q: Vec<String> = r.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let q: Vec<String> = r.query().iter().map(|(k, v)| format!("{k}={v}")).collect();
     format!("{}?{}", r.path(), q.join("&"))
 }
 
 impl FakeJira {
-    fn answer(mut self, call: &str, result: Result<Value, JiraError>) -> Self {
-        self.answers.insert(call.to_owned(), result);
+    fn answer(self, call: &str, result: Result<Value, JiraError>) -> Self {
+        let (path, query) = call.split_once('?').unwrap_or((call, ""));
+        let params: Vec<(&str, &str)> = query
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .map(|kv| kv.split_once('=').unwrap_or((kv, "")))
+            .collect();
+        let reply = match result {
+            Ok(v) => Reply::Json(v),
+            Err(e) => Reply::Error(e),
+        };
+        self.0.on_with(path, &params, reply);
         self
     }
     fn calls(&self) -> Vec<String> {
-        self.calls.lock().unwrap().clone()
+        self.0.calls().iter().map(|c| describe(&c.request)).collect()
     }
 }
 
 impl JiraApi for FakeJira {
-    async fn get_json(&self, _i: &Integration, r: &JiraRequest) -> Result<Value, JiraError> {
-        let call = describe(r);
-        self.calls.lock().unwrap().push(call.clone());
-        self.answers
-            .get(&call)
-            .cloned()
-            .unwrap_or_else(|| panic!("unexpected Jira call {call}"))
+    async fn get_json(&self, i: &Integration, r: &JiraRequest) -> Result<Value, JiraError> {
+        self.0.get_json(i, r).await
+    }
+}
+
+impl<J: JiraApi, C: SearchCache> SearchService<J, InMemoryStore, C> {
+    /// One search, its answer decoded.
+    async fn search_list(
+        &self,
+        provider: Provider,
+        req: &SearchRequest,
+    ) -> Result<Vec<Choice>, SearchError> {
+        let json = self.search(provider, req, &SearchTrace::default()).await?;
+        Ok(json.choices().expect("a list of choices"))
     }
 }
 
 fn request(integration_id: i64, field: Option<&str>, query: Option<&str>) -> SearchRequest {
     SearchRequest {
         token: Some(TOKEN.into()),
-        org: "acme".into(),
-        integration_id,
+        org: OrgRef::parse("acme"),
+        integration_id: IntegrationId(integration_id),
         field: field.map(Into::into),
         query: query.map(Into::into),
         project: None,
     }
 }
 
-fn service<J: JiraApi>(jira: J) -> SearchService<J, FakeStore, FakeCache> {
+fn service<J: JiraApi>(jira: J) -> SearchService<J, InMemoryStore, InMemoryCache> {
     SearchService::new(
         jira,
-        FakeStore,
-        FakeCache::default(),
+        store(),
+        InMemoryCache::new(),
         SearchSettings::default(),
     )
 }
@@ -179,7 +148,7 @@ async fn checks_run_in_the_spec_order() {
         ),
         (
             SearchRequest {
-                org: "nope".into(),
+                org: OrgRef::parse("nope"),
                 ..request(99, None, None)
             },
             Provider::JiraServer,
@@ -188,7 +157,7 @@ async fn checks_run_in_the_spec_order() {
         (
             // The org exists, but the token is another org's.
             SearchRequest {
-                org: "umbrella".into(),
+                org: OrgRef::parse("umbrella"),
                 ..request(20, None, None)
             },
             Provider::JiraServer,
@@ -196,7 +165,7 @@ async fn checks_run_in_the_spec_order() {
         ),
         (
             SearchRequest {
-                org: "1".into(),
+                org: OrgRef::parse("1"),
                 ..request(99, None, None)
             },
             Provider::JiraServer,
@@ -248,7 +217,7 @@ async fn checks_run_in_the_spec_order() {
         ),
     ];
     for (req, provider, want) in cases {
-        let err = svc.search(provider, &req).await.unwrap_err();
+        let err = svc.search_list(provider, &req).await.unwrap_err();
         assert_eq!(kind(&err), want, "{req:?} on {provider:?}");
     }
 }
@@ -258,11 +227,11 @@ async fn org_by_numeric_id_and_whitespace_query_are_accepted() {
     let jira = FakeJira::default().answer("/rest/api/2/user/search?username= ", Ok(json!([])));
     let svc = service(jira);
     let req = SearchRequest {
-        org: "1".into(),
+        org: OrgRef::parse("1"),
         ..request(10, Some("reporter"), Some(" "))
     };
     assert_eq!(
-        svc.search(Provider::JiraServer, &req).await.unwrap(),
+        svc.search_list(Provider::JiraServer, &req).await.unwrap(),
         vec![]
     );
 }
@@ -275,7 +244,7 @@ async fn server_without_project_uses_the_instance_search_with_username() {
     );
     let svc = service(jira);
     let got = svc
-        .search(
+        .search_list(
             Provider::JiraServer,
             &request(10, Some("assignee"), Some("bo")),
         )
@@ -298,7 +267,7 @@ async fn cloud_without_project_uses_find_users_with_query() {
     );
     let svc = service(jira);
     let got = svc
-        .search(
+        .search_list(
             Provider::JiraCloud,
             &request(11, Some("reporter"), Some("mi")),
         )
@@ -333,10 +302,10 @@ async fn a_project_id_is_resolved_to_its_key_then_the_assignable_search_runs() {
             project: Some("10000".into()),
             ..request(id, Some("assignee"), Some("bo"))
         };
-        assert_eq!(svc.search(provider, &req).await.unwrap(), vec![]);
+        assert_eq!(svc.search_list(provider, &req).await.unwrap(), vec![]);
         // Exactly one lookup and one search; the same search again reaches Jira no more.
         assert_eq!(svc.jira.calls().len(), 2);
-        svc.search(provider, &req).await.unwrap();
+        svc.search_list(provider, &req).await.unwrap();
         assert_eq!(svc.jira.calls().len(), 2, "{:?}", svc.jira.calls());
     }
 }
@@ -355,7 +324,7 @@ async fn an_unknown_project_id_gives_no_key_and_the_search_still_goes_out() {
         project: Some("99".into()),
         ..request(10, Some("assignee"), Some("bo"))
     };
-    let got = svc.search(Provider::JiraServer, &req).await.unwrap();
+    let got = svc.search_list(Provider::JiraServer, &req).await.unwrap();
     assert_eq!(
         got,
         vec![Choice {
@@ -369,7 +338,7 @@ async fn an_unknown_project_id_gives_no_key_and_the_search_still_goes_out() {
         ..req.clone()
     };
     let jira_calls_before = svc.jira.calls().len();
-    svc.search(Provider::JiraServer, &req2).await.unwrap();
+    svc.search_list(Provider::JiraServer, &req2).await.unwrap();
     let calls = svc.jira.calls();
     assert_eq!(
         calls[jira_calls_before..],
@@ -386,7 +355,7 @@ async fn a_project_that_is_not_digits_is_unknown_without_asking_and_never_change
             project: Some(project.into()),
             ..request(10, Some("assignee"), Some("bo"))
         };
-        svc.search(Provider::JiraServer, &req).await.unwrap();
+        svc.search_list(Provider::JiraServer, &req).await.unwrap();
         assert_eq!(
             svc.jira.calls(),
             vec!["/rest/api/2/user/search?username=bo".to_string()],
@@ -441,7 +410,7 @@ async fn every_jira_failure_is_the_users_message() {
             project: Some("1".into()),
             ..request(10, Some("assignee"), Some("bo"))
         };
-        let err = svc.search(Provider::JiraServer, &req).await.unwrap_err();
+        let err = svc.search_list(Provider::JiraServer, &req).await.unwrap_err();
         assert_eq!(
             kind(&err),
             "Jira: Unable to fetch users from Jira",
@@ -449,7 +418,7 @@ async fn every_jira_failure_is_the_users_message() {
         );
         // Errors are never cached: the next identical search asks Jira again.
         let n = svc.jira.calls().len();
-        let _ = svc.search(Provider::JiraServer, &req).await;
+        let _ = svc.search_list(Provider::JiraServer, &req).await;
         assert!(svc.jira.calls().len() > n, "an error was cached for {call}");
     }
 }
@@ -473,9 +442,9 @@ async fn a_cache_hit_makes_no_jira_call() {
             Box::pin(async move { Ok(Some(v)) })
         });
     cache.expect_set().never();
-    let svc = SearchService::new(jira, FakeStore, cache, SearchSettings::default());
+    let svc = SearchService::new(jira, store(), cache, SearchSettings::default());
     let got = svc
-        .search(
+        .search_list(
             Provider::JiraServer,
             &request(10, Some("assignee"), Some("bo")),
         )
@@ -493,14 +462,14 @@ async fn a_failing_cache_is_a_miss_and_the_answer_still_comes_from_jira() {
     let mut cache = MockSearchCache::new();
     cache
         .expect_get()
-        .returning(|_| Box::pin(async { Err(CacheError("down".into())) }));
+        .returning(|_| Box::pin(async { Err(CacheError::Skipped("down")) }));
     cache
         .expect_set()
         .times(1)
-        .returning(|_, _, _| Box::pin(async { Err(CacheError("down".into())) }));
-    let svc = SearchService::new(jira, FakeStore, cache, SearchSettings::default());
+        .returning(|_, _, _| Box::pin(async { Err(CacheError::Skipped("down")) }));
+    let svc = SearchService::new(jira, store(), cache, SearchSettings::default());
     let got = svc
-        .search(
+        .search_list(
             Provider::JiraServer,
             &request(10, Some("assignee"), Some("bo")),
         )
@@ -535,13 +504,13 @@ async fn cache_writes_use_the_configured_ttl_and_integration_scoped_keys() {
         .returning(|_, _, _| Box::pin(async { Ok(()) }));
     let svc = SearchService::new(
         jira,
-        FakeStore,
+        store(),
         cache,
         SearchSettings {
             cache_ttl: Duration::from_secs(7),
         },
     );
-    svc.search(
+    svc.search_list(
         Provider::JiraServer,
         &request(10, Some("assignee"), Some("bo")),
     )
@@ -551,7 +520,7 @@ async fn cache_writes_use_the_configured_ttl_and_integration_scoped_keys() {
 
 #[test]
 fn user_search_requests_per_provider() {
-    let d = |p, k: Option<&str>| describe(&user_search_request(p, k, "a b&c"));
+    let d = |p, k: Option<&str>| describe(&jira_request::user_search(p, k, "a b&c"));
     assert_eq!(
         d(Provider::JiraServer, Some("HSP")),
         "/rest/api/2/user/assignable/search?project=HSP&username=a b&c"
@@ -589,7 +558,7 @@ async fn an_empty_field_after_the_query_check_is_an_autocomplete_of_that_field()
     );
     let svc = service(jira);
     let got = svc
-        .search(Provider::JiraServer, &request(10, Some(""), Some("x")))
+        .search_list(Provider::JiraServer, &request(10, Some(""), Some("x")))
         .await
         .unwrap();
     assert_eq!(got, vec![]);
@@ -616,7 +585,7 @@ async fn issue_search_per_provider_is_never_cached() {
         let svc = service(jira);
         for field in ["externalIssue", "parent"] {
             let got = svc
-                .search(provider, &request(id, Some(field), Some("test")))
+                .search_list(provider, &request(id, Some(field), Some("test")))
                 .await
                 .unwrap();
             assert_eq!(
@@ -663,7 +632,7 @@ async fn issue_search_errors_carry_the_spec_messages() {
     for (error, message) in rows {
         let svc = service(FakeJira::default().answer(call, Err(error.clone())));
         let err = svc
-            .search(
+            .search_list(
                 Provider::JiraServer,
                 &request(10, Some("externalIssue"), Some("HSP-1")),
             )
@@ -674,7 +643,7 @@ async fn issue_search_errors_carry_the_spec_messages() {
     // A 200 without an issue list.
     let svc = service(FakeJira::default().answer(call, Ok(json!({"total": 0}))));
     let err = svc
-        .search(
+        .search_list(
             Provider::JiraServer,
             &request(10, Some("parent"), Some("HSP-1")),
         )
@@ -695,7 +664,7 @@ async fn autocomplete_names_custom_fields_and_is_cached() {
     let svc = service(jira);
     for _ in 0..2 {
         let got = svc
-            .search(
+            .search_list(
                 Provider::JiraServer,
                 &request(10, Some("customfield_0123"), Some("sp")),
             )
@@ -719,7 +688,7 @@ async fn autocomplete_errors_name_the_field_as_sent() {
         Err(status(500, &[], &[])),
     ));
     let err = svc
-        .search(
+        .search_list(
             Provider::JiraServer,
             &request(10, Some("customfield_10100"), Some("x")),
         )
@@ -745,7 +714,7 @@ async fn project_is_a_project_search_on_cloud_and_an_autocomplete_field_on_serve
     let svc = service(jira);
     for _ in 0..2 {
         let cloud = svc
-            .search(
+            .search_list(
                 Provider::JiraCloud,
                 &request(11, Some("project"), Some("ex")),
             )
@@ -760,7 +729,7 @@ async fn project_is_a_project_search_on_cloud_and_an_autocomplete_field_on_serve
         );
     }
     let server = svc
-        .search(
+        .search_list(
             Provider::JiraServer,
             &request(10, Some("project"), Some("ex")),
         )
@@ -784,7 +753,7 @@ async fn project_is_a_project_search_on_cloud_and_an_autocomplete_field_on_serve
         Err(JiraError::Timeout),
     ));
     let err = svc
-        .search(
+        .search_list(
             Provider::JiraCloud,
             &request(11, Some("project"), Some("ex")),
         )
@@ -813,7 +782,7 @@ async fn the_trace_counts_jira_calls_and_the_cache_outcome() {
         let svc = &svc;
         async move {
             let trace = SearchTrace::default();
-            let r = svc.search_traced(Provider::JiraServer, &req, &trace).await;
+            let r = svc.search(Provider::JiraServer, &req, &trace).await;
             (r.is_ok(), trace.jira_calls(), trace.cache())
         }
     };
@@ -858,22 +827,21 @@ async fn an_undecodable_cache_entry_is_a_miss_and_is_replaced() {
     let svc = service(jira);
     let key = cache_key(IntegrationId(10), "users", &["", "bo"]);
     svc.cache
-        .0
-        .lock()
-        .unwrap()
-        .insert(key.clone(), "{not a list".into());
+        .set(&key, "{not a list", Duration::from_secs(60))
+        .await
+        .unwrap();
     let trace = SearchTrace::default();
     let got = svc
-        .search_traced(
+        .search(
             Provider::JiraServer,
             &request(10, Some("assignee"), Some("bo")),
             &trace,
         )
         .await
         .unwrap();
-    assert_eq!(got.len(), 1);
+    assert_eq!(got.choices().unwrap().len(), 1);
     assert_eq!((trace.jira_calls(), trace.cache()), (1, CacheOutcome::Miss));
-    let stored = svc.cache.0.lock().unwrap().get(&key).cloned().unwrap();
+    let stored = svc.cache.get(&key).await.unwrap().unwrap();
     assert!(
         stored.starts_with('[') && stored.contains("bob"),
         "{stored}"

@@ -1,12 +1,24 @@
-//! Turning a Jira user object into a picker choice, with Sentry's exact label format.
+//! What a picker shows: the `{value, label}` rows of an answer, and how each kind of Jira
+//! object (user, issue, project, autocomplete suggestion) becomes one, with Sentry's exact
+//! label formats (docs/api.md).
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::search::Choice;
+use crate::rules::plain_text;
+
+/// One answer row: `{"value": ..., "label": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// What the form submits (a user name or account id, an issue key...). May be null.
+    pub value: Value,
+    /// What the picker shows.
+    pub label: String,
+}
 
 /// Python's `str()` of a JSON value, since Sentry formats labels with Python: `null` prints
 /// as `None`, booleans as `True`/`False`, strings as themselves.
-pub(crate) fn py_str(v: &Value) -> String {
+fn py_str(v: &Value) -> String {
     match v {
         Value::Null => "None".to_owned(),
         Value::Bool(true) => "True".to_owned(),
@@ -32,8 +44,8 @@ fn py_truthy(v: &Value) -> bool {
 ///
 /// `id_field` is `name` on Server and `accountId` on Cloud. A user without that key is
 /// skipped (`None`); a present key holding JSON null is kept with a null value. The label is
-/// `"{display} {email_part}{name_part}"` trimmed, as spec/search-behaviour.md's table says.
-pub fn build_user_choice(user: &Value, id_field: &str) -> Option<Choice> {
+/// `"{display} {email_part}{name_part}"` trimmed (docs/api.md).
+pub fn user_choice(user: &Value, id_field: &str) -> Option<Choice> {
     let obj = user.as_object()?;
     let value = obj.get(id_field)?.clone();
     let empty = Value::String(String::new());
@@ -53,6 +65,50 @@ pub fn build_user_choice(user: &Value, id_field: &str) -> Option<Choice> {
         value,
         label: label.trim().to_owned(),
     })
+}
+
+
+/// `{"label": "(<key>) <summary>", "value": "<key>"}`; a null or missing summary prints as
+/// Python's `None`, as Sentry's label does. An issue without a string key is skipped.
+pub fn issue_choice(issue: &Value) -> Option<Choice> {
+    let key = issue.get("key")?.as_str()?;
+    let summary = issue
+        .get("fields")
+        .and_then(|f| f.get("summary"))
+        .unwrap_or(&Value::Null);
+    Some(Choice {
+        value: Value::String(key.to_owned()),
+        label: format!("({key}) {}", py_str(summary)),
+    })
+}
+
+/// `{"label": "<key> - <name>", "value": "<id>"}` for a Cloud project; a project without an
+/// id is skipped.
+pub fn project_choice(project: &Value) -> Option<Choice> {
+    let id = project.get("id")?;
+    let id = match id {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let key = project.get("key").map(py_str).unwrap_or_default();
+    let name = project.get("name").map(py_str).unwrap_or_default();
+    Some(Choice {
+        value: Value::String(id),
+        label: format!("{key} - {name}"),
+    })
+}
+
+/// One autocomplete suggestion: `{"value": <value>, "label": <displayName as plain text>}`.
+/// Without a `displayName` the value is shown.
+pub fn suggestion_choice(result: &Value) -> Option<Choice> {
+    let value = result.get("value")?.clone();
+    let label = match result.get("displayName") {
+        Some(Value::String(s)) => plain_text(s),
+        Some(other) if !other.is_null() => py_str(other),
+        _ => py_str(&value),
+    };
+    Some(Choice { value, label })
 }
 
 #[cfg(test)]
@@ -122,12 +178,74 @@ mod tests {
             (json!("bob"), "name", None),
         ];
         for (user, field, want) in rows {
-            let got = build_user_choice(&user, field);
+            let got = user_choice(&user, field);
             let want = want.map(|(value, label)| Choice {
                 value,
                 label: label.to_owned(),
             });
             assert_eq!(got, want, "user {user} with id field {field}");
         }
+    }
+
+    #[test]
+    fn issue_labels() {
+        let rows = [
+            (
+                json!({"key":"HSP-1","fields":{"summary":"this is a test issue summary"}}),
+                Some(("HSP-1", "(HSP-1) this is a test issue summary")),
+            ),
+            (
+                json!({"key":"HSP-2","fields":{"summary":null}}),
+                Some(("HSP-2", "(HSP-2) None")),
+            ),
+            (
+                json!({"key":"HSP-3","fields":{}}),
+                Some(("HSP-3", "(HSP-3) None")),
+            ),
+            (json!({"key":"HSP-4"}), Some(("HSP-4", "(HSP-4) None"))),
+            (
+                json!({"key":"HSP-5","fields":{"summary":"<b>not</b> &amp; html"}}),
+                Some(("HSP-5", "(HSP-5) <b>not</b> &amp; html")),
+            ),
+            (json!({"id":"10001","fields":{"summary":"no key"}}), None),
+        ];
+        for (issue, want) in rows {
+            let want = want.map(|(v, l)| Choice {
+                value: json!(v),
+                label: l.to_owned(),
+            });
+            assert_eq!(issue_choice(&issue), want, "{issue}");
+        }
+    }
+
+    #[test]
+    fn project_labels() {
+        assert_eq!(
+            project_choice(&json!({"id":"10000","key":"EX","name":"Example"})),
+            Some(Choice {
+                value: json!("10000"),
+                label: "EX - Example".into()
+            })
+        );
+        assert_eq!(project_choice(&json!({"key":"EX"})), None);
+    }
+
+    #[test]
+    fn suggestion_labels_are_plain_text() {
+        assert_eq!(
+            suggestion_choice(&json!({"value":"1","displayName":"<b>Sp</b>rint 1 (1)"})),
+            Some(Choice {
+                value: json!("1"),
+                label: "Sprint 1 (1)".into()
+            })
+        );
+        assert_eq!(
+            suggestion_choice(&json!({"value":"x"})),
+            Some(Choice {
+                value: json!("x"),
+                label: "x".into()
+            })
+        );
+        assert_eq!(suggestion_choice(&json!({"displayName":"no value"})), None);
     }
 }

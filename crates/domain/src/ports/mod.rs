@@ -1,0 +1,23 @@
+//! The ports: what the domain needs from the outside world. Adapters implement them, and
+//! every adapter we ship (and every fake of `crate::testing`) passes the contract suite of
+//! its port.
+
+mod cache;
+mod jira;
+mod store;
+
+pub use cache::{CacheError, CacheStats, SearchCache};
+pub use jira::{JiraApi, JiraError};
+pub use store::{
+    AdminStore, CredentialUpdates, IntegrationStore, RevokeOutcome, StoreError, TokenSelector,
+};
+
+#[cfg(any(test, feature = "testing"))]
+pub use cache::MockSearchCache;
+#[cfg(any(test, feature = "testing"))]
+pub use jira::MockJiraApi;
+#[cfg(any(test, feature = "testing"))]
+pub use store::{MockAdminStore, MockCredentialUpdates, MockIntegrationStore};
+
+/// Any error an adapter wraps as the source of a port's error.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -1,0 +1,212 @@
+//! The store ports: what the search reads (tokens, orgs, integrations), what the
+//! administration writes, and the one credential that changes while the service runs.
+
+use std::future::Future;
+
+use super::BoxError;
+use crate::model::{
+    Integration, IntegrationId, IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Slug,
+};
+use crate::secret::Secret;
+use crate::token::StoredToken;
+
+/// A failure of the store. Outcomes a caller can cause (a taken slug, an unknown id) are
+/// not errors: each port method returns them as values.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store failed or could not be reached (database down, locked too long, full).
+    #[error("store unavailable")]
+    Unavailable(#[source] BoxError),
+    /// A stored record cannot be used: unreadable, or its secrets cannot be opened with the
+    /// store's key. Retrying does not help; an operator must.
+    #[error("stored record unusable")]
+    Unusable(#[source] BoxError),
+}
+
+impl StoreError {
+    /// Wraps an adapter's failure to answer.
+    pub fn unavailable(source: impl Into<BoxError>) -> Self {
+        Self::Unavailable(source.into())
+    }
+
+    /// Wraps an adapter's unreadable record.
+    pub fn unusable(source: impl Into<BoxError>) -> Self {
+        Self::Unusable(source.into())
+    }
+}
+
+/// Reads orgs, integrations and caller tokens: the search's side of the store.
+///
+/// `crate::testing::contract::store` states the contract of this port and of
+/// [`AdminStore`] and [`CredentialUpdates`] as runnable checks.
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+pub trait IntegrationStore: Send + Sync + 'static {
+    /// The org whose non-revoked caller token has this SHA-256 hash (see
+    /// [`crate::token::hash_token`]), if any.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    fn org_for_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<OrgId>, StoreError>> + Send;
+
+    /// The org named by id or slug, if it exists.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    fn find_org(
+        &self,
+        org: &OrgRef,
+    ) -> impl Future<Output = Result<Option<Org>, StoreError>> + Send;
+
+    /// The integration with this id if it is linked to `org` (enabled or not), with its
+    /// credentials ready to use.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer or a stored credential cannot be read.
+    fn linked_integration(
+        &self,
+        org: OrgId,
+        id: IntegrationId,
+    ) -> impl Future<Output = Result<Option<Integration>, StoreError>> + Send;
+
+    /// Whether the store answers now (`/readyz`).
+    ///
+    /// # Errors
+    /// [`StoreError`] when it does not.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+}
+
+/// Which active caller token a revocation names, decided by the domain's rules
+/// (`crate::admin`): the store finds and revokes in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSelector {
+    /// The hash of the whole token, when what was typed may be a whole token: tried first.
+    pub whole_token_hash: Option<String>,
+    /// The start of the public token id: tried when the hash names no active token.
+    pub id_prefix: String,
+}
+
+/// What a revocation found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    /// Exactly one active token matched; it is revoked.
+    Revoked,
+    /// No active token matched; nothing changed.
+    NotFound,
+    /// This many active tokens matched; nothing changed.
+    Ambiguous(usize),
+}
+
+/// What the administration writes: orgs, integrations, caller tokens. Every write is atomic:
+/// on an error nothing is stored.
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+pub trait AdminStore: Send + Sync + 'static {
+    /// Creates an org. `None` when the slug is taken (nothing written).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn create_org(
+        &self,
+        slug: &Slug,
+    ) -> impl Future<Output = Result<Option<Org>, StoreError>> + Send;
+
+    /// Every org, by id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer or a row is unreadable.
+    fn list_orgs(&self) -> impl Future<Output = Result<Vec<Org>, StoreError>> + Send;
+
+    /// Stores an integration, enabled, linked to `org`, and returns its new id. The
+    /// credentials come back as given from [`IntegrationStore::linked_integration`] and
+    /// [`AdminStore::integration`]; the adapter may seal the secrets at rest.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write, or `org` does not exist.
+    fn add_integration(
+        &self,
+        org: OrgId,
+        new: &NewIntegration,
+    ) -> impl Future<Output = Result<IntegrationId, StoreError>> + Send;
+
+    /// Integrations by id, without secrets: all of them, or those linked to `org`. Each
+    /// lists every org it is linked to, by org id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer or a row is unreadable.
+    fn list_integrations(
+        &self,
+        org: Option<OrgId>,
+    ) -> impl Future<Output = Result<Vec<IntegrationSummary>, StoreError>> + Send;
+
+    /// The integration with this id, credentials opened, whatever it is linked to.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer or its credentials cannot be read.
+    fn integration(
+        &self,
+        id: IntegrationId,
+    ) -> impl Future<Output = Result<Option<Integration>, StoreError>> + Send;
+
+    /// Deletes an integration with its links. `false` when no integration has this id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn remove_integration(
+        &self,
+        id: IntegrationId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Enables or disables an integration, credentials kept. `false` when no integration
+    /// has this id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn set_integration_enabled(
+        &self,
+        id: IntegrationId,
+        enabled: bool,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores a caller token of `org` (its hash and public id only). `false` when a token
+    /// with the same hash is already stored (nothing written).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write, or `org` does not exist.
+    fn add_token(
+        &self,
+        org: OrgId,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Revokes the one active token `selector` names: first by whole-token hash, then by id
+    /// prefix (compared byte for byte, no wildcard). Several matches revoke nothing.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn revoke_token(
+        &self,
+        selector: &TokenSelector,
+    ) -> impl Future<Output = Result<RevokeOutcome, StoreError>> + Send;
+}
+
+/// Persists credentials that change while the service runs: OAuth 2.0 refresh tokens rotate
+/// on every renewal, and losing the new one locks the integration out.
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+pub trait CredentialUpdates: Send + Sync + 'static {
+    /// Replaces the integration's stored refresh token with `refresh_token`, durably (committed)
+    /// before the caller uses the access token that came with it.
+    ///
+    /// # Errors
+    /// [`StoreError`] when it could not be stored (or the integration is gone or does not use
+    /// OAuth 2.0); the caller must then not rely on the new token surviving a restart, and
+    /// should fail the renewal loudly.
+    fn save_refresh_token(
+        &self,
+        integration: IntegrationId,
+        refresh_token: &Secret,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
