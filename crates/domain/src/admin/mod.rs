@@ -18,8 +18,9 @@ use crate::ports::{
     AdminStore, IntegrationStore, JiraApi, JiraError, RevokeOutcome, StoreError, TokenSelector,
 };
 use crate::secret::Secret;
-use crate::token::{hash_token, token_from_random, token_id, StoredToken, MIN_REVOKE_PREFIX,
-    TOKEN_ID_LEN};
+use crate::token::{
+    hash_token, token_from_random, token_id, StoredToken, MIN_REVOKE_PREFIX, TOKEN_ID_LEN,
+};
 
 /// Why an administrative action did nothing. The messages are the CLI's (docs/api.md and the
 /// README show them); [`AdminError::is_caller_mistake`] tells the exit code.
@@ -56,7 +57,9 @@ pub enum AdminError {
     },
     /// `integration check`: Jira answered as the anonymous user (some Server instances
     /// answer bad credentials so, with a 200).
-    #[error("Jira answered integration {0} as an anonymous user: the credentials were not accepted")]
+    #[error(
+        "Jira answered integration {0} as an anonymous user: the credentials were not accepted"
+    )]
     CheckAnonymous(IntegrationId),
     /// `integration check`: Jira could not be asked.
     #[error("Jira could not be asked")]
@@ -246,7 +249,11 @@ impl<S: AdminStore + IntegrationStore> Administration<S> {
     pub async fn add_token(&self, org: &str, random: &[u8; 32]) -> Result<String, AdminError> {
         let org = self.resolve_org(org).await?;
         let token = token_from_random(random);
-        if self.store.add_token(org.id, &StoredToken::of(&token)).await? {
+        if self
+            .store
+            .add_token(org.id, &StoredToken::of(&token))
+            .await?
+        {
             Ok(token)
         } else {
             Err(AdminError::TokenExists)

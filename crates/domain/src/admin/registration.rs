@@ -224,15 +224,13 @@ pub fn check(form: &IntegrationForm) -> Result<Registration, InvalidInput> {
         )));
     }
     let base_url = BaseUrl::parse(&form.base_url, form.allow_http)?;
-    let required = |input: &str, value: &Option<String>, what: &str| match value
-        .as_deref()
-        .map(str::trim)
-    {
-        Some(v) if !v.is_empty() => check_plain(input, v),
-        _ => Err(InvalidInput::new(format!(
-            "--auth {method} needs {input} ({what})"
-        ))),
-    };
+    let required =
+        |input: &str, value: &Option<String>, what: &str| match value.as_deref().map(str::trim) {
+            Some(v) if !v.is_empty() => check_plain(input, v),
+            _ => Err(InvalidInput::new(format!(
+                "--auth {method} needs {input} ({what})"
+            ))),
+        };
     let auth = match method {
         AuthMethod::Pat => AuthSetup::Pat,
         AuthMethod::ConnectJwt => AuthSetup::ConnectJwt {

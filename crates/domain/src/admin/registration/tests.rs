@@ -276,7 +276,11 @@ fn secret_input_rules() {
         ("tok\r\n", "tok"),
         (" tok with spaces ", " tok with spaces "),
     ] {
-        assert_eq!(secret_from_input(input).unwrap().expose(), want, "{input:?}");
+        assert_eq!(
+            secret_from_input(input).unwrap().expose(),
+            want,
+            "{input:?}"
+        );
     }
     let huge = "x".repeat(1_000_000);
     for (input, why) in [
@@ -290,7 +294,14 @@ fn secret_input_rules() {
         (huge.as_str(), "too long"),
     ] {
         let err = secret_from_input(input).unwrap_err();
-        assert!(err.0.contains(why), "{:?}: {err}", &input[..input.len().min(20)]);
-        assert!(!err.0.contains("second") && !err.0.contains("xxxx"), "{err}");
+        assert!(
+            err.0.contains(why),
+            "{:?}: {err}",
+            &input[..input.len().min(20)]
+        );
+        assert!(
+            !err.0.contains("second") && !err.0.contains("xxxx"),
+            "{err}"
+        );
     }
 }
