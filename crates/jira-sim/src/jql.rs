@@ -15,7 +15,15 @@ pub(crate) enum Clause {
 
 /// Why a query was refused; each becomes a 400 `errorMessages` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct JqlError(pub(crate) String);
+pub(crate) struct JqlError {
+    pub(crate) message: String,
+}
+
+impl JqlError {
+    fn new(message: String) -> Self {
+        Self { message }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Token {
@@ -25,7 +33,26 @@ enum Token {
     Punct(char),
 }
 
-fn tokenize(jql: &str) -> Result<Vec<(Token, usize)>, JqlError> {
+impl Token {
+    /// The token as Jira quotes it in an error message.
+    fn quoted(&self) -> String {
+        match self {
+            Token::Word(w) => format!("'{w}'"),
+            Token::Str(s) => format!("'\"{s}\"'"),
+            Token::Op(o) => format!("'{o}'"),
+            Token::Punct(p) => format!("'{p}'"),
+        }
+    }
+}
+
+/// A token and where it starts: the index of its first character (from 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Located {
+    token: Token,
+    at: usize,
+}
+
+fn tokenize(jql: &str) -> Result<Vec<Located>, JqlError> {
     let chars: Vec<char> = jql.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -44,7 +71,7 @@ fn tokenize(jql: &str) -> Result<Vec<(Token, usize)>, JqlError> {
                 loop {
                     match chars.get(i) {
                         None => {
-                            return Err(JqlError(format!(
+                            return Err(JqlError::new(format!(
                                 "Error in the JQL Query: The quoted string '{}' has not been completed. (line 1, character {})",
                                 chars[start..].iter().collect::<String>(),
                                 start + 1
@@ -64,13 +91,13 @@ fn tokenize(jql: &str) -> Result<Vec<(Token, usize)>, JqlError> {
                                 i += 2;
                             }
                             Some(other) => {
-                                return Err(JqlError(format!(
+                                return Err(JqlError::new(format!(
                                     "Error in the JQL Query: The escape sequence '\\{other}' in the quoted string is illegal. (line 1, character {})",
                                     i + 1
                                 )))
                             }
                             None => {
-                                return Err(JqlError(format!(
+                                return Err(JqlError::new(format!(
                                     "Error in the JQL Query: The quoted string '{}' has not been completed. (line 1, character {})",
                                     chars[start..].iter().collect::<String>(),
                                     start + 1
@@ -87,10 +114,16 @@ fn tokenize(jql: &str) -> Result<Vec<(Token, usize)>, JqlError> {
                         }
                     }
                 }
-                out.push((Token::Str(value), start));
+                out.push(Located {
+                    token: Token::Str(value),
+                    at: start,
+                });
             }
             '=' | '~' => {
-                out.push((Token::Op(c.to_string()), start));
+                out.push(Located {
+                    token: Token::Op(c.to_string()),
+                    at: start,
+                });
                 i += 1;
             }
             '!' => {
@@ -99,11 +132,17 @@ fn tokenize(jql: &str) -> Result<Vec<(Token, usize)>, JqlError> {
                     Some('~') => "!~",
                     _ => "!",
                 };
-                out.push((Token::Op(op.into()), start));
+                out.push(Located {
+                    token: Token::Op(op.into()),
+                    at: start,
+                });
                 i += op.len();
             }
             '(' | ')' | ',' => {
-                out.push((Token::Punct(c), start));
+                out.push(Located {
+                    token: Token::Punct(c),
+                    at: start,
+                });
                 i += 1;
             }
             _ => {
@@ -115,28 +154,23 @@ fn tokenize(jql: &str) -> Result<Vec<(Token, usize)>, JqlError> {
                     word.push(c);
                     i += 1;
                 }
-                out.push((Token::Word(word), start));
+                out.push(Located {
+                    token: Token::Word(word),
+                    at: start,
+                });
             }
         }
     }
     Ok(out)
 }
 
-fn describe(token: Option<&(Token, usize)>) -> (String, usize) {
-    match token {
-        None => ("end of query".into(), 0),
-        Some((Token::Word(w), at)) => (format!("'{w}'"), *at + 1),
-        Some((Token::Str(s), at)) => (format!("'\"{s}\"'"), *at + 1),
-        Some((Token::Op(o), at)) => (format!("'{o}'"), *at + 1),
-        Some((Token::Punct(p), at)) => (format!("'{p}'"), *at + 1),
-    }
-}
-
-fn expected(what: &str, token: Option<&(Token, usize)>, len: usize) -> JqlError {
-    let (got, at) = describe(token);
-    let at = if at == 0 { len + 1 } else { at };
-    JqlError(format!(
-        "Error in the JQL Query: Expecting {what} but got {got}. (line 1, character {at})"
+/// Jira's error for a token (or the end of a query of `len` characters) where `what` should be.
+fn expected(what: &str, found: Option<&Located>, len: usize) -> JqlError {
+    let got = found.map_or_else(|| "end of query".to_string(), |l| l.token.quoted());
+    // Jira counts characters from 1; the end of the query is just past its last character.
+    let character = found.map_or(len + 1, |l| l.at + 1);
+    JqlError::new(format!(
+        "Error in the JQL Query: Expecting {what} but got {got}. (line 1, character {character})"
     ))
 }
 
@@ -147,40 +181,53 @@ pub(crate) fn parse(jql: &str) -> Result<Vec<Clause>, JqlError> {
     let mut clauses = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        if let (Token::Word(w), _) = &tokens[i] {
+        if let Token::Word(w) = &tokens[i].token {
             if w.eq_ignore_ascii_case("order") {
                 break;
             }
         }
         if !clauses.is_empty() {
-            match &tokens[i] {
-                (Token::Word(w), _) if w.eq_ignore_ascii_case("and") => i += 1,
-                other => return Err(expected("either 'AND' or 'ORDER BY'", Some(other), len)),
+            match &tokens[i].token {
+                Token::Word(w) if w.eq_ignore_ascii_case("and") => i += 1,
+                _ => {
+                    return Err(expected(
+                        "either 'AND' or 'ORDER BY'",
+                        Some(&tokens[i]),
+                        len,
+                    ))
+                }
             }
         }
-        let field = match tokens.get(i) {
-            Some((Token::Word(w), _)) | Some((Token::Str(w), _)) => w.clone(),
-            other => return Err(expected("a field name", other, len)),
+        let token = |at: usize| tokens.get(at).map(|l| &l.token);
+        let field = match token(i) {
+            Some(Token::Word(w) | Token::Str(w)) => w.clone(),
+            _ => return Err(expected("a field name", tokens.get(i), len)),
         };
-        let op = match tokens.get(i + 1) {
-            Some((Token::Op(o), _)) => o.clone(),
-            other => return Err(expected("an operator", other, len)),
+        let op = match token(i + 1) {
+            Some(Token::Op(o)) => o.clone(),
+            _ => return Err(expected("an operator", tokens.get(i + 1), len)),
         };
-        let value = match tokens.get(i + 2) {
-            Some((Token::Word(w), _)) | Some((Token::Str(w), _)) => w.clone(),
-            other => return Err(expected("either a value, list or function", other, len)),
+        let value = match token(i + 2) {
+            Some(Token::Word(w) | Token::Str(w)) => w.clone(),
+            _ => {
+                return Err(expected(
+                    "either a value, list or function",
+                    tokens.get(i + 2),
+                    len,
+                ))
+            }
         };
         i += 3;
         let lower = field.to_ascii_lowercase();
         let clause = match lower.as_str() {
             "text" | "summary" => {
                 if op != "~" {
-                    return Err(JqlError(format!(
+                    return Err(JqlError::new(format!(
                         "The operator '{op}' is not supported by the '{field}' field."
                     )));
                 }
                 if value.trim().is_empty() {
-                    return Err(JqlError(format!(
+                    return Err(JqlError::new(format!(
                         "The field '{field}' does not support searching for an empty string."
                     )));
                 }
@@ -188,7 +235,7 @@ pub(crate) fn parse(jql: &str) -> Result<Vec<Clause>, JqlError> {
             }
             "id" | "key" | "issuekey" | "issue" => {
                 if op != "=" {
-                    return Err(JqlError(format!(
+                    return Err(JqlError::new(format!(
                         "The operator '{op}' is not supported by the '{field}' field."
                     )));
                 }
@@ -196,14 +243,14 @@ pub(crate) fn parse(jql: &str) -> Result<Vec<Clause>, JqlError> {
             }
             "project" => {
                 if op != "=" {
-                    return Err(JqlError(format!(
+                    return Err(JqlError::new(format!(
                         "The operator '{op}' is not supported by the '{field}' field."
                     )));
                 }
                 Clause::Project(value)
             }
             _ => {
-                return Err(JqlError(format!(
+                return Err(JqlError::new(format!(
                     "Field '{field}' does not exist or you do not have permission to view it."
                 )))
             }
@@ -271,18 +318,46 @@ mod tests {
         // Sentry's escaping leaves a trailing backslash escaping the closing quote.
         assert!(parse(r#"text ~ "foo\""#)
             .unwrap_err()
-            .0
+            .message
             .contains("has not been completed"));
         assert!(parse("nosuch = 1")
             .unwrap_err()
-            .0
+            .message
             .contains("does not exist"));
-        assert!(parse(r#"text = "x""#).unwrap_err().0.contains("operator"));
+        assert!(parse(r#"text = "x""#)
+            .unwrap_err()
+            .message
+            .contains("operator"));
         assert!(parse(r#"text ~ """#)
             .unwrap_err()
-            .0
+            .message
             .contains("empty string"));
-        assert!(parse("text ~").unwrap_err().0.contains("Expecting"));
+        assert!(parse("text ~").unwrap_err().message.contains("Expecting"));
+    }
+
+    #[test]
+    fn expectations_name_what_came_and_where() {
+        let message = |jql: &str| parse(jql).unwrap_err().message;
+        assert_eq!(
+            message("text ~"),
+            "Error in the JQL Query: Expecting either a value, list or function but got end of query. (line 1, character 7)"
+        );
+        assert_eq!(
+            message(r#"text ~ x "y""#),
+            "Error in the JQL Query: Expecting either 'AND' or 'ORDER BY' but got '\"y\"'. (line 1, character 10)"
+        );
+        assert_eq!(
+            message("= x"),
+            "Error in the JQL Query: Expecting a field name but got '='. (line 1, character 1)"
+        );
+        assert_eq!(
+            message("text ( x"),
+            "Error in the JQL Query: Expecting an operator but got '('. (line 1, character 6)"
+        );
+        assert_eq!(
+            message("text ~ x AND y"),
+            "Error in the JQL Query: Expecting an operator but got end of query. (line 1, character 15)"
+        );
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! Small text helpers: Jira's word-prefix matching, HTML escaping, query strings.
+//! Small text helpers: Jira's word-prefix matching, HTML escaping, query strings and
+//! percent-encoding.
+
+use std::fmt::Write as _;
 
 /// Whether any whitespace-separated word of `text` starts with `needle`, or the whole text does
 /// (so "jane d" finds "Jane Doe"). Case-insensitive; `needle` must already be lower-cased.
@@ -89,6 +92,27 @@ pub(crate) fn encode_component(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// RFC 3986 percent-encoding, as OAuth 1.0a and Connect JWT sign: `A-Za-z0-9-._~` kept, every
+/// other byte `%XX` upper-case.
+pub(crate) fn rfc3986(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// Percent-decodes text (`+` stays a `+`); invalid UTF-8 becomes U+FFFD.
+pub(crate) fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +138,12 @@ mod tests {
             highlight("Search & Discovery", "").as_deref(),
             Some("Search &amp; Discovery")
         );
+    }
+
+    #[test]
+    fn rfc3986_keeps_only_unreserved() {
+        assert_eq!(rfc3986("a-b._~ Z9"), "a-b._~%20Z9");
+        assert_eq!(rfc3986("=%&+*é"), "%3D%25%26%2B%2A%C3%A9");
     }
 
     #[test]

@@ -1,0 +1,227 @@
+//! OAuth 1.0a RSA-SHA1 (RFC 5849), as Jira Server application links use it.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::signature::Verifier;
+use rsa::RsaPublicKey;
+use sha1::Sha1;
+
+use crate::sync::lock;
+use crate::text::{percent_decode, rfc3986};
+
+/// How far a timestamp may be from now, in seconds.
+const TIMESTAMP_WINDOW: i64 = 300;
+/// How long a nonce is remembered, in seconds.
+const NONCE_TTL: i64 = 600;
+
+/// The parameters of an `Authorization: OAuth ...` header (the part after the scheme), names
+/// and values percent-decoded. `None` when a part is not `name="value"`.
+pub(crate) fn parse_oauth_header(rest: &str) -> Option<Vec<(String, String)>> {
+    let mut params = Vec::new();
+    for part in rest.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        let (name, value) = part.split_once('=')?;
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        params.push((percent_decode(name.trim()), percent_decode(value)));
+    }
+    Some(params)
+}
+
+/// RFC 5849 3.4.1.2: lower-case scheme and host, the port only when not the default, the path
+/// as received.
+pub(crate) fn base_string_uri(scheme: &str, host: &str, path: &str) -> String {
+    let scheme = scheme.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    let host = match host.rsplit_once(':') {
+        Some((h, port))
+            if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") =>
+        {
+            h.to_string()
+        }
+        _ => host,
+    };
+    let path = if path.is_empty() { "/" } else { path };
+    format!("{scheme}://{host}{path}")
+}
+
+/// RFC 5849 3.4.1: the signature base string from the method, the base string URI and the
+/// decoded request parameters (query, body and header parameters, without `oauth_signature`
+/// and `realm`).
+pub(crate) fn signature_base_string(
+    method: &str,
+    base_uri: &str,
+    params: &[(String, String)],
+) -> String {
+    let mut encoded: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (rfc3986(k), rfc3986(v)))
+        .collect();
+    encoded.sort();
+    let normalized = encoded
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    format!(
+        "{}&{}&{}",
+        method.to_ascii_uppercase(),
+        rfc3986(base_uri),
+        rfc3986(&normalized)
+    )
+}
+
+/// Reads an RSA public key: SPKI (`BEGIN PUBLIC KEY`) or PKCS#1 (`BEGIN RSA PUBLIC KEY`).
+fn parse_public_key(pem: &str) -> Result<RsaPublicKey, String> {
+    let pem = pem.trim();
+    RsaPublicKey::from_public_key_pem(pem)
+        .or_else(|_| RsaPublicKey::from_pkcs1_pem(pem))
+        .map_err(|e| format!("not an RSA public key PEM: {e}"))
+}
+
+/// OAuth 1.0a RSA-SHA1 verifier: consumers, accepted access tokens and the nonces seen.
+pub(crate) struct OAuth1 {
+    consumers: HashMap<String, VerifyingKey<Sha1>>,
+    tokens: Vec<String>,
+    /// `(consumer key, nonce)` -> the request's timestamp.
+    nonces: Mutex<HashMap<(String, String), i64>>,
+}
+
+impl OAuth1 {
+    pub(crate) fn new(consumers: &[(String, String)], tokens: &[String]) -> Result<Self, String> {
+        let mut map = HashMap::new();
+        for (key, pem) in consumers {
+            let public = parse_public_key(pem).map_err(|e| format!("consumer '{key}': {e}"))?;
+            map.insert(key.clone(), VerifyingKey::<Sha1>::new(public));
+        }
+        Ok(Self {
+            consumers: map,
+            tokens: tokens.to_vec(),
+            nonces: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.consumers.is_empty()
+    }
+
+    /// Verifies one request; `Ok` carries the consumer key, `Err` why it was refused.
+    pub(crate) fn verify(
+        &self,
+        method: &str,
+        base_uri: &str,
+        query: &[(String, String)],
+        header: &[(String, String)],
+        now: i64,
+    ) -> Result<String, &'static str> {
+        let get = |name: &str| {
+            header
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        if get("oauth_signature_method") != Some("RSA-SHA1") {
+            return Err("signature method is not RSA-SHA1");
+        }
+        if get("oauth_version").is_some_and(|v| v != "1.0") {
+            return Err("unsupported oauth_version");
+        }
+        let consumer = get("oauth_consumer_key").ok_or("no consumer key")?;
+        let key = self.consumers.get(consumer).ok_or("unknown consumer")?;
+        let token = get("oauth_token").ok_or("no token")?;
+        if !self.tokens.iter().any(|t| t == token) {
+            return Err("unknown token");
+        }
+        let timestamp: i64 = get("oauth_timestamp")
+            .and_then(|t| t.parse().ok())
+            .ok_or("bad timestamp")?;
+        if (now - timestamp).abs() > TIMESTAMP_WINDOW {
+            return Err("timestamp out of window");
+        }
+        let nonce = get("oauth_nonce")
+            .filter(|n| !n.is_empty())
+            .ok_or("no nonce")?;
+        let signature = get("oauth_signature").ok_or("no signature")?;
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(signature)
+            .map_err(|_| "signature is not base64")?;
+        let signature = Signature::try_from(signature.as_slice()).map_err(|_| "bad signature")?;
+        let mut params: Vec<(String, String)> = query.to_vec();
+        params.extend(
+            header
+                .iter()
+                .filter(|(k, _)| k != "oauth_signature" && k != "realm")
+                .cloned(),
+        );
+        let base = signature_base_string(method, base_uri, &params);
+        key.verify(base.as_bytes(), &signature)
+            .map_err(|_| "signature does not verify")?;
+        let mut nonces = lock(&self.nonces);
+        nonces.retain(|_, ts| *ts >= now - NONCE_TTL);
+        let entry = (consumer.to_string(), nonce.to_string());
+        if nonces.contains_key(&entry) {
+            return Err("nonce replayed");
+        }
+        nonces.insert(entry, timestamp);
+        Ok(consumer.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc5849_base_string_uri_examples() {
+        // RFC 5849 3.4.1.2
+        assert_eq!(
+            base_string_uri("HTTP", "EXAMPLE.COM:80", "/r%20v/X"),
+            "http://example.com/r%20v/X"
+        );
+        assert_eq!(
+            base_string_uri("https", "www.example.net:8080", "/"),
+            "https://www.example.net:8080/"
+        );
+        assert_eq!(
+            base_string_uri("http", "127.0.0.1:8080", "/jira/rest/api/2/myself"),
+            "http://127.0.0.1:8080/jira/rest/api/2/myself"
+        );
+    }
+
+    #[test]
+    fn rfc5849_signature_base_string_example() {
+        // RFC 5849 3.4.1.1: POST /request?b5=%3D%253D&a3=a&c%40=&a2=r%20b, body c2&a3=2+q.
+        let mut params = crate::text::parse_query(Some("b5=%3D%253D&a3=a&c%40=&a2=r%20b"));
+        params.extend(crate::text::parse_query(Some("c2&a3=2+q")));
+        let header = parse_oauth_header(
+            "realm=\"Example\", oauth_consumer_key=\"9djdj82h48djs9d2\", oauth_token=\"kkk9d7dh3k39sjv7\", oauth_signature_method=\"HMAC-SHA1\", oauth_timestamp=\"137131201\", oauth_nonce=\"7d8f3e4a\", oauth_signature=\"bYT5CMsGcbgUdFHObYMEfcx6bsw%3D\"",
+        )
+        .unwrap();
+        assert!(header.contains(&("realm".to_string(), "Example".to_string())));
+        params.extend(
+            header
+                .into_iter()
+                .filter(|(k, _)| k != "oauth_signature" && k != "realm"),
+        );
+        let uri = base_string_uri("http", "example.com", "/request");
+        assert_eq!(
+            signature_base_string("post", &uri, &params),
+            "POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3D2%2520q\
+             %26a3%3Da%26b5%3D%253D%25253D%26c%2540%3D%26c2%3D%26oauth_consumer_\
+             key%3D9djdj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_m\
+             ethod%3DHMAC-SHA1%26oauth_timestamp%3D137131201%26oauth_token%3Dkkk\
+             9d7dh3k39sjv7"
+        );
+    }
+}
