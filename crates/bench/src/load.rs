@@ -30,6 +30,14 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Adds another run's counts, wall time and latencies (left unsorted: sort once at the end).
+    pub fn absorb(&mut self, other: Outcome) {
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.elapsed += other.elapsed;
+        self.latencies_us.extend(other.latencies_us);
+    }
+
     /// Answered requests per second.
     pub fn rps(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
@@ -43,6 +51,14 @@ impl Outcome {
         let i = ((self.latencies_us.len() - 1) as f64 * q).round() as usize;
         f64::from(self.latencies_us[i]) / 1000.0
     }
+}
+
+/// One answer: its status and body.
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The whole body.
+    pub body: Bytes,
 }
 
 /// A request target: an address, an optional `Authorization` value, and the paths.
@@ -74,7 +90,7 @@ async fn send(
     conn: &mut SendRequest<Empty<Bytes>>,
     target: &Target,
     n: u64,
-) -> Result<(u16, Bytes), String> {
+) -> Result<Answer, String> {
     let mut req = Request::get((target.path)(n)).header(HOST, "127.0.0.1");
     if let Some(a) = &target.auth {
         req = req.header(AUTHORIZATION, a);
@@ -89,11 +105,11 @@ async fn send(
         .await
         .map_err(|e| e.to_string())?
         .to_bytes();
-    Ok((status, body))
+    Ok(Answer { status, body })
 }
 
-/// One request on a new connection: status and body.
-pub async fn once(target: &Target, n: u64) -> Result<(u16, Bytes), String> {
+/// One request on a new connection.
+pub async fn once(target: &Target, n: u64) -> Result<Answer, String> {
     let mut conn = connect(target.addr).await?;
     send(&mut conn, target, n).await
 }
@@ -118,9 +134,17 @@ pub async fn run_paced(
     merge(tasks, started).await
 }
 
-/// Opens `connections` connections at once and keeps each busy until `duration` ends;
-/// returns how many were established. A connection that fails is not replaced.
-pub async fn hold(target: &Target, connections: usize, duration: Duration) -> (usize, Outcome) {
+/// What [`hold`] measured.
+pub struct Held {
+    /// Connections established (of those asked for).
+    pub established: usize,
+    /// What they answered.
+    pub outcome: Outcome,
+}
+
+/// Opens `connections` connections at once and keeps each busy until `duration` ends.
+/// A connection that fails is not replaced.
+pub async fn hold(target: &Target, connections: usize, duration: Duration) -> Held {
     let mut conns = Vec::new();
     for _ in 0..connections {
         if let Ok(c) = connect(target.addr).await {
@@ -134,7 +158,10 @@ pub async fn hold(target: &Target, connections: usize, duration: Duration) -> (u
         .into_iter()
         .map(|c| tokio::spawn(load.clone().drive(Some(c))))
         .collect();
-    (established, merge(tasks, started).await)
+    Held {
+        established,
+        outcome: merge(tasks, started).await,
+    }
 }
 
 /// What every connection of a run shares.
@@ -179,7 +206,7 @@ impl Load {
             let n = self.counter.fetch_add(1, Ordering::Relaxed);
             let t = Instant::now();
             match send(c, &self.target, n).await {
-                Ok((200, _)) => {
+                Ok(Answer { status: 200, .. }) => {
                     out.ok += 1;
                     let us = t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
                     out.latencies_us.push(us);
@@ -202,18 +229,17 @@ async fn merge(tasks: Vec<tokio::task::JoinHandle<Outcome>>, started: Instant) -
     let mut total = Outcome::default();
     for t in tasks {
         if let Ok(o) = t.await {
-            total.ok += o.ok;
-            total.errors += o.errors;
-            total.latencies_us.extend(o.latencies_us);
+            total.absorb(o);
         }
     }
+    // The connections ran side by side: the run's wall time is not the sum of theirs.
     total.elapsed = started.elapsed();
     total.latencies_us.sort_unstable();
     total
 }
 
 /// One request with any method on a new connection (the simulator's control routes).
-pub async fn call(addr: SocketAddr, method: &str, path: &str) -> Result<(u16, Bytes), String> {
+pub async fn call(addr: SocketAddr, method: &str, path: &str) -> Result<Answer, String> {
     let mut conn = connect(addr).await?;
     let req = Request::builder()
         .method(method)
@@ -230,5 +256,5 @@ pub async fn call(addr: SocketAddr, method: &str, path: &str) -> Result<(u16, By
         .await
         .map_err(|e| e.to_string())?
         .to_bytes();
-    Ok((status, body))
+    Ok(Answer { status, body })
 }

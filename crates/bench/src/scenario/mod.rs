@@ -1,0 +1,140 @@
+//! The scenarios of docs/benchmarks.md, one module each, run in the document's order against one
+//! [`World`]; `--only SECTION` runs one section.
+
+mod burst;
+mod cold;
+mod memory;
+mod misses;
+mod throughput;
+mod wake_up;
+
+use std::time::Instant;
+
+use crate::machine;
+use crate::measure::WARM_UP;
+use crate::procs::Bins;
+use crate::results::Report;
+use crate::world::World;
+
+/// The Redis of the Redis adapter when `REDIS_URL` names none.
+const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// A section of docs/benchmarks.md that `--only` can pick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    /// Ceiling, floor and cache hits.
+    Throughput,
+    /// Cache misses, and the cost of waking an idle process.
+    Misses,
+    /// Cold searches on a Jira with many projects.
+    Cold,
+    /// Concurrent identical cold searches (coalescing).
+    Burst,
+    /// Memory with many connections.
+    Memory,
+}
+
+impl Section {
+    /// Every section, in the document's order.
+    pub const ALL: [Section; 5] = [
+        Section::Throughput,
+        Section::Misses,
+        Section::Cold,
+        Section::Burst,
+        Section::Memory,
+    ];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Throughput => "throughput",
+            Section::Misses => "misses",
+            Section::Cold => "cold",
+            Section::Burst => "burst",
+            Section::Memory => "memory",
+        }
+    }
+
+    /// The section named `name` on the command line.
+    pub fn parse(name: &str) -> Result<Section, String> {
+        Section::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+                format!("unknown section {name} (one of {})", names.join(", "))
+            })
+    }
+}
+
+/// Starts the world from the binaries in `bins` and runs every section (or `only` one), each
+/// timed scenario for `seconds`.
+pub async fn run_all(bins: &Bins, seconds: u64, only: Option<Section>) -> Result<Report, String> {
+    let started = Instant::now();
+    let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.to_owned());
+    let world = World::start(bins, redis_url)?;
+    let services = world.services()?;
+    let setup = machine::setup(seconds, WARM_UP);
+    let wanted = |section: Section| only.is_none_or(|o| o == section);
+
+    let throughput = if wanted(Section::Throughput) {
+        Some(throughput::run(&world, &services, seconds).await?)
+    } else {
+        None
+    };
+    let misses = if wanted(Section::Misses) {
+        Some(misses::run(&world, &services, seconds).await)
+    } else {
+        None
+    };
+    // Part of the misses section: it explains what the rows behind the slow jira-sim pay.
+    let wake_ups = if wanted(Section::Misses) {
+        Some(wake_up::run(&services, seconds).await)
+    } else {
+        None
+    };
+    let cold = if wanted(Section::Cold) {
+        Some(cold::run(&world, &services, seconds).await?)
+    } else {
+        None
+    };
+    let burst = if wanted(Section::Burst) {
+        Some(burst::run(&world, &services).await?)
+    } else {
+        None
+    };
+    // The memory scenario starts a fresh service per adapter, alone.
+    drop(services);
+    let memory = if wanted(Section::Memory) {
+        Some(memory::run(&world, seconds).await?)
+    } else {
+        None
+    };
+    Ok(Report {
+        setup,
+        throughput,
+        misses,
+        wake_ups,
+        cold,
+        burst,
+        memory,
+        elapsed: started.elapsed(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_section_parses_from_its_name() {
+        for section in Section::ALL {
+            assert_eq!(Section::parse(section.name()), Ok(section));
+        }
+        let err = Section::parse("latency").unwrap_err();
+        assert!(
+            err.contains("throughput, misses, cold, burst, memory"),
+            "{err}"
+        );
+    }
+}
