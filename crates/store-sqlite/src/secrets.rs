@@ -6,6 +6,9 @@
 //! `jira-search/integration/<id>/secret/v1`: a blob copied onto another integration fails
 //! to open there, and that failure cannot be told apart from a wrong key, so it is reported
 //! as [`SqliteStoreError::SecretKeyWrong`].
+//!
+//! Also the store's operations on every row's secrets at once: [`SqliteStore::secrets_report`]
+//! and [`SqliteStore::rotate_secrets`].
 
 use std::fmt;
 
@@ -16,7 +19,7 @@ use base64::Engine as _;
 use domain::{AuthMethod, Credentials, Secret};
 use serde_json::{Map, Value};
 
-use crate::SqliteStoreError;
+use crate::{SqliteStore, SqliteStoreError};
 
 /// The prefix of a bundle stored in clear.
 const PLAIN: &str = "plain:v1:";
@@ -82,7 +85,7 @@ fn associated_data(id: i64) -> String {
 
 /// How a stored bundle is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Form {
+enum Form {
     /// `plain:v1:`
     Plain,
     /// `sealed:v1:`
@@ -91,7 +94,7 @@ pub(crate) enum Form {
     Unknown,
 }
 
-pub(crate) fn form(stored: &str) -> Form {
+fn form(stored: &str) -> Form {
     if stored.starts_with(PLAIN) {
         Form::Plain
     } else if stored.starts_with(SEALED) {
@@ -277,4 +280,89 @@ pub(crate) fn join(
             shared_secret: field("shared_secret")?,
         },
     })
+}
+
+/// How many integration secrets are sealed and how many are kept in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SecretsReport {
+    /// Rows whose secrets are sealed (`sealed:v1:`); the store's key opens every one.
+    pub sealed: usize,
+    /// Rows whose secrets are kept in clear (`plain:v1:`).
+    pub plain: usize,
+}
+
+impl SqliteStore {
+    /// Counts sealed and plain secrets, and checks that the store's key opens every sealed
+    /// one: `serve` calls it at start-up to fail fast on a missing or wrong key. A row that
+    /// is corrupt in another way is counted by its prefix and reported only when read.
+    ///
+    /// # Errors
+    /// The first [`SqliteStoreError::SecretKeyMissing`] or
+    /// [`SqliteStoreError::SecretKeyWrong`], by integration id; [`SqliteStoreError::Database`].
+    pub async fn secrets_report(&self) -> Result<SecretsReport, SqliteStoreError> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, secret FROM integrations ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut report = SecretsReport::default();
+        for (id, stored) in rows {
+            match form(&stored) {
+                Form::Plain => report.plain += 1,
+                Form::Sealed => {
+                    report.sealed += 1;
+                    if let Err(
+                        e @ (SqliteStoreError::SecretKeyMissing(_)
+                        | SqliteStoreError::SecretKeyWrong(_)),
+                    ) = decode(self.key.as_ref(), id, &stored)
+                    {
+                        return Err(e);
+                    }
+                }
+                Form::Unknown => {}
+            }
+        }
+        Ok(report)
+    }
+
+    /// Rewrites every integration's secrets sealed under `new_key`, or in clear when it is
+    /// `None`, after opening them with the store's current key (plain rows need none).
+    /// One `BEGIN IMMEDIATE` transaction: on any failure nothing changes. The store itself
+    /// keeps its current key: reopen it with the new one to go on.
+    ///
+    /// Returns how many rows were rewritten.
+    ///
+    /// # Errors
+    /// [`SqliteStoreError::SecretKeyMissing`], [`SqliteStoreError::SecretKeyWrong`],
+    /// [`SqliteStoreError::CorruptRow`] for a row that cannot be opened,
+    /// [`SqliteStoreError::Database`].
+    pub async fn rotate_secrets(
+        &self,
+        new_key: Option<&SecretKey>,
+    ) -> Result<usize, SqliteStoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, secret FROM integrations ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?;
+        for (id, stored) in &rows {
+            let bundle = decode(self.key.as_ref(), *id, stored)?;
+            let rewritten = encode(new_key, *id, &bundle)?;
+            sqlx::query("UPDATE integrations SET secret = ? WHERE id = ?")
+                .bind(rewritten)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        // The old form of every secret may linger in free pages and in the WAL: rewrite the
+        // file so a copy of it holds only what was just written.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("VACUUM").execute(&self.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(rows.len())
+    }
 }

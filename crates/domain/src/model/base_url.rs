@@ -12,11 +12,21 @@ pub const MAX_URL_LEN: usize = 2048;
 const MAX_HOST_LEN: usize = 253;
 
 /// A Jira base URL: `http(s)://host[:port][/context]`, written without a trailing `/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Two base URLs are equal when they are written the same (`https://x/jira/` as parsed
+/// equals `https://x/jira` read back from the store).
+#[derive(Debug, Clone)]
 pub struct BaseUrl {
     url: url::Url,
     text: String,
 }
+
+impl PartialEq for BaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for BaseUrl {}
 
 impl BaseUrl {
     /// Validates a base URL. Plain `http` is refused for a host other than the loopback
@@ -193,5 +203,22 @@ mod tests {
             assert_eq!(url.context_path(), ctx, "{base}");
         }
         assert!(BaseUrl::from_stored("not a url").is_err());
+    }
+
+    #[test]
+    fn a_url_read_back_equals_the_url_parsed() {
+        for given in [
+            "https://jira.example.com/jira/",
+            "https://jira.example.com/",
+        ] {
+            let parsed = BaseUrl::parse(given, false).unwrap();
+            let stored = BaseUrl::from_stored(parsed.as_str()).unwrap();
+            assert_eq!(stored, parsed, "{given}");
+        }
+        let other = BaseUrl::parse("https://jira.example.com/jira2", false).unwrap();
+        assert_ne!(
+            BaseUrl::parse("https://jira.example.com/jira", false).unwrap(),
+            other
+        );
     }
 }

@@ -1,9 +1,18 @@
 //! Every credential kind stored, plain and sealed; keys, rotation, refresh tokens and the
 //! migration of 0001-era rows.
 
+use std::error::Error as _;
+use std::str::FromStr;
 use std::sync::Arc;
 
-use super::*;
+use domain::{
+    AdminStore, BaseUrl, CredentialUpdates, Credentials, IntegrationId, IntegrationStore,
+    NewIntegration, OrgId, Provider, Secret, StoreError,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+
+use super::{name, slug};
+use crate::{secrets, SecretKey, SecretsReport, SqliteStore, SqliteStoreError};
 
 /// Every secret string the credentials below hold; none may reach the disk when sealed.
 const SECRETS: [&str; 9] = [
@@ -57,7 +66,7 @@ fn every_kind() -> Vec<NewIntegration> {
         .enumerate()
         .map(|(i, credentials)| NewIntegration {
             provider: Provider::JiraServer,
-            name: format!("kind-{i}"),
+            name: name(&format!("kind-{i}")),
             base_url: base.clone(),
             verify_tls: true,
             credentials,
@@ -67,18 +76,10 @@ fn every_kind() -> Vec<NewIntegration> {
 
 /// Adds every kind to a new org `acme`; returns the org id and the integration ids.
 async fn add_every_kind(store: &SqliteStore) -> (OrgId, Vec<IntegrationId>) {
-    let org = store
-        .create_org(&Slug::parse("acme").unwrap())
-        .await
-        .unwrap();
+    let org = store.create_org(&slug("acme")).await.unwrap().unwrap();
     let mut ids = Vec::new();
     for new in every_kind() {
-        ids.push(
-            store
-                .add_integration(&OrgRef::Slug("acme".into()), &new)
-                .await
-                .unwrap(),
-        );
+        ids.push(store.add_integration(org.id, &new).await.unwrap());
     }
     (org.id, ids)
 }
@@ -86,8 +87,8 @@ async fn add_every_kind(store: &SqliteStore) -> (OrgId, Vec<IntegrationId>) {
 async fn assert_every_kind_reads_back(store: &SqliteStore, org: OrgId, ids: &[IntegrationId]) {
     for (id, new) in ids.iter().zip(every_kind()) {
         let got = store.linked_integration(org, *id).await.unwrap().unwrap();
-        assert_eq!(got.credentials, new.credentials, "{}", new.name);
-        assert_eq!(got.name, new.name);
+        assert_eq!(got.credentials, new.credentials, "{}", new.name.as_str());
+        assert_eq!(got.name, new.name.as_str());
     }
 }
 
@@ -237,7 +238,9 @@ async fn sealed_store_without_its_key_or_with_another() {
     );
     assert!(!err.is_user_error());
     let port = keyless.linked_integration(org, ids[1]).await.unwrap_err();
-    assert!(port.to_string().contains("set SECRET_KEY"), "{port}");
+    assert!(matches!(port, StoreError::Unusable(_)), "{port:?}");
+    let source = port.source().unwrap().to_string();
+    assert!(source.contains("set SECRET_KEY"), "{source}");
     let err = keyless.secrets_report().await.unwrap_err();
     assert!(
         matches!(err, SqliteStoreError::SecretKeyMissing(id) if id == ids[0].0),
@@ -388,16 +391,27 @@ async fn save_refresh_token_persists_and_refuses_other_methods() {
         .await
         .unwrap();
     let err = store
+        .replace_refresh_token(ids[0], &Secret::new(SECRETS[8]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SqliteStoreError::NoRefreshToken { id, method: domain::AuthMethod::Pat } if id == ids[0].0),
+        "{err}"
+    );
+    let port = store
         .save_refresh_token(ids[0], &Secret::new(SECRETS[8]))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("no refresh token"), "{err}");
-    assert!(!err.to_string().contains(SECRETS[8]));
+    assert!(matches!(port, StoreError::Unusable(_)), "{port:?}");
+    assert!(!format!("{port:?}").contains(SECRETS[8]));
     let err = store
-        .save_refresh_token(IntegrationId(999), &Secret::new("x"))
+        .replace_refresh_token(IntegrationId(999), &Secret::new("x"))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(
+        matches!(err, SqliteStoreError::IntegrationNotFound(999)),
+        "{err}"
+    );
     store.pool.close().await;
 
     let again = SqliteStore::open(&url).await.unwrap();

@@ -1,0 +1,76 @@
+//! The `orgs` table: creating, listing and finding organizations.
+
+use domain::{Org, OrgId, OrgRef, Slug};
+use sqlx::SqliteConnection;
+
+use crate::{SqliteStore, SqliteStoreError};
+
+impl SqliteStore {
+    /// Creates an organization; `None` when the slug is taken (nothing written).
+    pub(crate) async fn insert_org(&self, slug: &Slug) -> Result<Option<Org>, SqliteStoreError> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO orgs (slug) VALUES (?) ON CONFLICT (slug) DO NOTHING RETURNING id",
+        )
+        .bind(slug.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id.map(|id| Org {
+            id: OrgId(id),
+            slug: slug.clone(),
+        }))
+    }
+
+    /// Every organization, by id.
+    pub(crate) async fn all_orgs(&self) -> Result<Vec<Org>, SqliteStoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, slug FROM orgs ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|(id, slug)| org_from_row(id, &slug))
+            .collect()
+    }
+
+    /// The organization named by id or slug, if any.
+    pub(crate) async fn org_if_any(&self, org: &OrgRef) -> Result<Option<Org>, SqliteStoreError> {
+        let row: Option<(i64, String)> = match org {
+            OrgRef::Id(id) => {
+                sqlx::query_as("SELECT id, slug FROM orgs WHERE id = ?")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            OrgRef::Slug(slug) => {
+                sqlx::query_as("SELECT id, slug FROM orgs WHERE slug = ?")
+                    .bind(slug)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        row.map(|(id, slug)| org_from_row(id, &slug)).transpose()
+    }
+}
+
+/// Fails with [`SqliteStoreError::UnknownOrg`] unless `org` exists: the writes that link
+/// to an org check it inside their transaction, rather than leave it to the foreign key
+/// (whose failure would read as a database error).
+pub(crate) async fn require_org(
+    conn: &mut SqliteConnection,
+    org: OrgId,
+) -> Result<(), SqliteStoreError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE id = ?")
+        .bind(org.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    found.map(drop).ok_or(SqliteStoreError::UnknownOrg(org.0))
+}
+
+/// An org row. Slugs stored before the all-digits rule still read (see
+/// [`Slug::from_stored`]); text that is no slug at all is a corrupt row.
+pub(crate) fn org_from_row(id: i64, slug: &str) -> Result<Org, SqliteStoreError> {
+    let slug = Slug::from_stored(slug)
+        .map_err(|e| SqliteStoreError::CorruptRow(format!("org {id}: {e}")))?;
+    Ok(Org {
+        id: OrgId(id),
+        slug,
+    })
+}

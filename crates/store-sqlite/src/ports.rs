@@ -1,0 +1,123 @@
+//! The domain's store ports over the operations of `orgs`, `integrations` and `tokens`:
+//! every error becomes a [`StoreError`] keeping the [`crate::SqliteStoreError`] as its
+//! source. The search's lookups go through the memo first.
+
+use domain::ports::{RevokeOutcome, TokenSelector};
+use domain::token::StoredToken;
+use domain::{
+    AdminStore, CredentialUpdates, Integration, IntegrationId, IntegrationStore,
+    IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Secret, Slug, StoreError,
+};
+
+use crate::SqliteStore;
+
+/// Each answer comes from the memo when the database has not moved since it was read (see
+/// the `memo` module), else from SQLite.
+impl IntegrationStore for SqliteStore {
+    async fn org_for_token_hash(&self, token_hash: &str) -> Result<Option<OrgId>, StoreError> {
+        let stamp = self.memo.stamp();
+        if let Some(org) = self.memo.token(stamp, token_hash) {
+            return Ok(Some(org));
+        }
+        let org = self.org_id_for_token_hash(token_hash).await?;
+        if let Some(org) = org {
+            self.memo.keep_token(stamp, token_hash, org);
+        }
+        Ok(org)
+    }
+
+    async fn find_org(&self, org: &OrgRef) -> Result<Option<Org>, StoreError> {
+        let stamp = self.memo.stamp();
+        if let Some(found) = self.memo.org(stamp, org) {
+            return Ok(Some(found));
+        }
+        let found = self.org_if_any(org).await?;
+        if let Some(found) = &found {
+            self.memo.keep_org(stamp, org, found);
+        }
+        Ok(found)
+    }
+
+    async fn linked_integration(
+        &self,
+        org: OrgId,
+        id: IntegrationId,
+    ) -> Result<Option<Integration>, StoreError> {
+        let stamp = self.memo.stamp();
+        if let Some(found) = self.memo.integration(stamp, org, id.0) {
+            return Ok(Some(found));
+        }
+        let found = self.integration_linked_to(org, id).await?;
+        if let Some(found) = &found {
+            self.memo.keep_integration(stamp, org, found);
+        }
+        Ok(found)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.check_ready().await?)
+    }
+}
+
+/// Every write is one SQLite transaction; nothing here is remembered by the memo, which
+/// forgets everything the moment a write commits.
+impl AdminStore for SqliteStore {
+    async fn create_org(&self, slug: &Slug) -> Result<Option<Org>, StoreError> {
+        Ok(self.insert_org(slug).await?)
+    }
+
+    async fn list_orgs(&self) -> Result<Vec<Org>, StoreError> {
+        Ok(self.all_orgs().await?)
+    }
+
+    async fn add_integration(
+        &self,
+        org: OrgId,
+        new: &NewIntegration,
+    ) -> Result<IntegrationId, StoreError> {
+        Ok(self.insert_integration(org, new).await?)
+    }
+
+    async fn list_integrations(
+        &self,
+        org: Option<OrgId>,
+    ) -> Result<Vec<IntegrationSummary>, StoreError> {
+        Ok(self.summaries(org).await?)
+    }
+
+    async fn integration(&self, id: IntegrationId) -> Result<Option<Integration>, StoreError> {
+        Ok(self.integration_by_id(id).await?)
+    }
+
+    async fn remove_integration(&self, id: IntegrationId) -> Result<bool, StoreError> {
+        Ok(self.delete_integration(id).await?)
+    }
+
+    async fn set_integration_enabled(
+        &self,
+        id: IntegrationId,
+        enabled: bool,
+    ) -> Result<bool, StoreError> {
+        Ok(self.update_enabled(id, enabled).await?)
+    }
+
+    async fn add_token(&self, org: OrgId, token: &StoredToken) -> Result<bool, StoreError> {
+        Ok(self.insert_token(org, token).await?)
+    }
+
+    async fn revoke_token(&self, selector: &TokenSelector) -> Result<RevokeOutcome, StoreError> {
+        Ok(self.revoke_selected(selector).await?)
+    }
+}
+
+impl CredentialUpdates for SqliteStore {
+    async fn save_refresh_token(
+        &self,
+        integration: IntegrationId,
+        refresh_token: &Secret,
+    ) -> Result<(), StoreError> {
+        Ok(self
+            .replace_refresh_token(integration, refresh_token)
+            .await?)
+    }
+}
