@@ -14,10 +14,12 @@ pub mod testing;
 
 use std::time::Duration;
 
-pub use domain::{CacheError, SearchCache};
+pub use domain::{CacheError, CacheStats, SearchCache};
 pub use memory::MemoryCache;
-pub use redis_cache::{RedisCache, RedisTimeouts, NEAR_TTL_OF_READS};
-pub use stats::CacheStats;
+pub use redis_cache::{
+    DeadlinePassed, InvalidRedisUrl, RedisCache, RedisTimeouts, MAX_IN_FLIGHT, NEAR_TTL_OF_READS,
+    SKIPPED_BREAKER_OPEN, SKIPPED_TOO_MANY_IN_FLIGHT,
+};
 
 /// The cache adapter chosen by configuration: Redis when `REDIS_URL` is set, else in-process.
 // One instance per process: the size difference of the variants costs nothing.
@@ -30,47 +32,39 @@ pub enum AnyCache {
     Memory(MemoryCache),
 }
 
-impl AnyCache {
-    /// `redis` or `memory`, for readiness reports and metric labels.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Redis(_) => "redis",
-            Self::Memory(_) => "memory",
-        }
-    }
-
-    /// Whether the cache answers now.
-    ///
-    /// # Errors
-    /// [`CacheError`] when Redis does not answer within its deadline.
-    pub async fn ping(&self) -> Result<(), CacheError> {
-        match self {
-            Self::Redis(c) => c.ping().await,
-            Self::Memory(_) => Ok(()),
-        }
-    }
-
-    /// Counters of hits, misses and errors since start.
-    pub fn stats(&self) -> CacheStats {
-        match self {
-            Self::Redis(c) => c.stats(),
-            Self::Memory(c) => c.stats(),
-        }
-    }
-}
-
 impl SearchCache for AnyCache {
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
         match self {
-            Self::Redis(c) => c.get(key).await,
-            Self::Memory(c) => c.get(key).await,
+            Self::Redis(cache) => cache.get(key).await,
+            Self::Memory(cache) => cache.get(key).await,
         }
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
         match self {
-            Self::Redis(c) => c.set(key, value, ttl).await,
-            Self::Memory(c) => c.set(key, value, ttl).await,
+            Self::Redis(cache) => cache.set(key, value, ttl).await,
+            Self::Memory(cache) => cache.set(key, value, ttl).await,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Redis(cache) => cache.kind(),
+            Self::Memory(cache) => cache.kind(),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        match self {
+            Self::Redis(cache) => cache.ping().await,
+            Self::Memory(cache) => cache.ping().await,
+        }
+    }
+
+    fn stats(&self) -> CacheStats {
+        match self {
+            Self::Redis(cache) => cache.stats(),
+            Self::Memory(cache) => cache.stats(),
         }
     }
 }

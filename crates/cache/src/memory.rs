@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use domain::{CacheError, SearchCache};
+use domain::{CacheError, CacheStats, SearchCache};
 use moka::sync::Cache;
 use moka::Expiry;
 
-use crate::stats::{CacheStats, Counters};
+use crate::stats::Counters;
 
 /// A value with the lifetime it was stored for.
 #[derive(Clone)]
@@ -62,11 +62,6 @@ impl MemoryCache {
         }
     }
 
-    /// Counters since creation.
-    pub fn stats(&self) -> CacheStats {
-        self.counters.snapshot()
-    }
-
     /// Entries held (after pending evictions run).
     pub fn len(&self) -> u64 {
         self.inner.run_pending_tasks();
@@ -77,17 +72,15 @@ impl MemoryCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
 
-impl SearchCache for MemoryCache {
-    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
-        let r: Result<Option<String>, CacheError> =
-            Ok(self.inner.get(key).map(|e| e.value.to_string()));
-        self.counters.read(&r);
-        r
+    /// The value under `key`, if present and not expired. Counts nothing: the near copy of
+    /// crates/cache/src/redis_cache.rs reads through this, and counts in its own counters.
+    pub(crate) fn lookup(&self, key: &str) -> Option<String> {
+        self.inner.get(key).map(|entry| entry.value.to_string())
     }
 
-    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
+    /// Stores `value` under `key` for `ttl`, replacing what was there. Cannot fail.
+    pub(crate) fn insert(&self, key: &str, value: &str, ttl: Duration) {
         self.inner.insert(
             key.to_owned(),
             Entry {
@@ -95,6 +88,36 @@ impl SearchCache for MemoryCache {
                 ttl,
             },
         );
+    }
+}
+
+impl SearchCache for MemoryCache {
+    async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
+        let found = self.lookup(key);
+        if found.is_some() {
+            self.counters.hit();
+        } else {
+            self.counters.miss();
+        }
+        Ok(found)
+    }
+
+    async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
+        self.insert(key, value, ttl);
         Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
+    /// In process: it always answers.
+    async fn ping(&self) -> Result<(), CacheError> {
+        Ok(())
+    }
+
+    /// Hits and misses since creation; it never fails and has no breaker.
+    fn stats(&self) -> CacheStats {
+        self.counters.snapshot()
     }
 }

@@ -4,12 +4,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use domain::{CacheError, SearchCache};
+use domain::{CacheError, CacheStats, SearchCache};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
 use crate::memory::MemoryCache;
-use crate::stats::{CacheStats, Counters};
+use crate::stats::Counters;
 
 /// How long an entry read from Redis is also kept in the near cache (its remaining lifetime in
 /// Redis is not known; entries this instance writes are kept for their whole TTL).
@@ -17,7 +17,70 @@ pub const NEAR_TTL_OF_READS: Duration = Duration::from_secs(10);
 
 /// Commands sent to Redis at once; more wait their turn (within their deadline). Redis answers
 /// one connection's commands in order, so more in flight buys no speed, only memory.
-const MAX_IN_FLIGHT: usize = 64;
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// Why a call is skipped while the breaker is open ([`CacheError::Skipped`]).
+pub const SKIPPED_BREAKER_OPEN: &str = "breaker open";
+
+/// Why a call is skipped when it waited for one of the [`MAX_IN_FLIGHT`] turns until its
+/// deadline ([`CacheError::Skipped`]).
+pub const SKIPPED_TOO_MANY_IN_FLIGHT: &str = "too many commands in flight";
+
+/// A Redis URL that cannot be used. The message shows the URL with any password hidden; the
+/// source is the redis crate's parse error (which never quotes the URL).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "invalid Redis URL {redacted_url} ({:?}): expected redis://[user:password@]host[:port][/db]",
+    source.kind()
+)]
+pub struct InvalidRedisUrl {
+    /// The URL as given, password replaced by `***`.
+    pub redacted_url: String,
+    /// What the redis crate found wrong.
+    #[source]
+    pub source: redis::RedisError,
+}
+
+/// A Redis call that got no answer within the overall deadline
+/// ([`RedisTimeouts::overall`]): the source of a [`CacheError::Unavailable`].
+#[derive(Debug, thiserror::Error)]
+#[error("Redis did not answer within {} ms", overall.as_millis())]
+pub struct DeadlinePassed {
+    /// The deadline that passed.
+    pub overall: Duration,
+}
+
+/// How one command failed; only a failed connection opens the breaker.
+#[derive(Debug)]
+enum CommandFailure {
+    /// The connection failed: refused, dropped, or no answer within a deadline. Redis is
+    /// considered down.
+    ConnectionFailed(CacheError),
+    /// The connection is fine: Redis answered with an error.
+    ErrorAnswer(CacheError),
+    /// The command waited for one of the [`MAX_IN_FLIGHT`] turns until its deadline and was
+    /// never sent. This is our own queue, not Redis failing.
+    NoTurn,
+}
+
+impl CommandFailure {
+    fn into_cache_error(self) -> CacheError {
+        match self {
+            Self::ConnectionFailed(error) | Self::ErrorAnswer(error) => error,
+            Self::NoTurn => CacheError::Skipped(SKIPPED_TOO_MANY_IN_FLIGHT),
+        }
+    }
+}
+
+/// Whether a redis crate error is the connection's (as opposed to Redis answering with an
+/// error, such as a command on a key of the wrong type).
+fn is_connection_failure(error: &redis::RedisError) -> bool {
+    error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_refusal()
+        || error.is_connection_dropped()
+        || error.is_unrecoverable_error()
+}
 
 /// Deadlines of Redis calls. A cache that answers slower than Jira is worth nothing, so
 /// they are short: with the defaults of the redis crate a dead Redis cost about 9.5 s a call
@@ -110,27 +173,30 @@ impl RedisCache {
     /// `rediss://` for TLS), every key prefixed with `prefix`. Only parses the URL.
     ///
     /// # Errors
-    /// [`CacheError`] when the URL cannot be parsed (the message hides any password).
-    pub fn new(url: &str, prefix: &str) -> Result<Self, CacheError> {
+    /// [`InvalidRedisUrl`] when the URL cannot be parsed (the message hides any password).
+    pub fn new(url: &str, prefix: &str) -> Result<Self, InvalidRedisUrl> {
         Self::with_timeouts(url, prefix, RedisTimeouts::default())
     }
 
     /// Like [`RedisCache::new`] with explicit deadlines.
     ///
     /// # Errors
-    /// [`CacheError`] when the URL cannot be parsed.
+    /// [`InvalidRedisUrl`] when the URL cannot be parsed.
     pub fn with_timeouts(
         url: &str,
         prefix: &str,
         timeouts: RedisTimeouts,
-    ) -> Result<Self, CacheError> {
+    ) -> Result<Self, InvalidRedisUrl> {
         let redacted_url = redact(url);
-        let client = redis::Client::open(url).map_err(|e| {
-            CacheError(format!(
-                "invalid Redis URL {redacted_url} ({:?}): expected redis://[user:password@]host[:port][/db]",
-                e.kind()
-            ))
-        })?;
+        let client = match redis::Client::open(url) {
+            Ok(client) => client,
+            Err(source) => {
+                return Err(InvalidRedisUrl {
+                    redacted_url,
+                    source,
+                })
+            }
+        };
         Ok(Self {
             client,
             manager: Arc::new(OnceCell::new()),
@@ -146,21 +212,14 @@ impl RedisCache {
 
     /// Keeps what this instance reads from and writes to Redis in process memory too (at most
     /// `max_entries`): a repeated read is answered without a round trip, and while Redis is
-    /// down; a write returns once the near copy holds it, and reaches Redis on its own task. Entries written here live their TTL; entries read from Redis
-    /// [`NEAR_TTL_OF_READS`]. Nothing is ever invalidated in Redis, so this changes no answer,
-    /// only how old one can be (by at most [`NEAR_TTL_OF_READS`]).
+    /// down; a write returns once the near copy holds it, and reaches Redis on its own task.
+    /// Entries written here live their TTL; entries read from Redis [`NEAR_TTL_OF_READS`].
+    /// Nothing is ever invalidated in Redis, so this changes no answer, only how old one can
+    /// be (by at most [`NEAR_TTL_OF_READS`]).
     #[must_use]
     pub fn with_near_cache(mut self, max_entries: u64) -> Self {
         self.near = Some(MemoryCache::new(max_entries));
         self
-    }
-
-    /// Counters since creation, and the breaker's state.
-    pub fn stats(&self) -> CacheStats {
-        CacheStats {
-            breaker_open: self.breaker_open(),
-            ..self.counters.snapshot()
-        }
     }
 
     /// Whether the breaker is open: Redis failed and has not answered a probe since.
@@ -168,15 +227,7 @@ impl RedisCache {
         self.open.load(Ordering::Relaxed)
     }
 
-    /// Whether Redis answers `PING` within the deadline.
-    ///
-    /// # Errors
-    /// [`CacheError`] when it does not.
-    pub async fn ping(&self) -> Result<(), CacheError> {
-        self.run(redis::cmd("PING")).await.map(|_: String| ())
-    }
-
-    fn connection_manager(&self) -> Result<ConnectionManager, CacheError> {
+    fn connection_manager(&self) -> redis::RedisResult<ConnectionManager> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.timeouts.connect))
             .set_response_timeout(Some(self.timeouts.response))
@@ -184,72 +235,65 @@ impl RedisCache {
             // reconnects anyway (the manager starts that as soon as a connection fails).
             .set_number_of_retries(0);
         ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-            .map_err(|e| CacheError(format!("Redis connection manager: {e}")))
     }
 
-    /// Runs one command within the overall deadline, unless the breaker is open.
+    /// Runs one command within the overall deadline, unless the breaker is open. A failed
+    /// connection opens the breaker.
     async fn run<T: redis::FromRedisValue>(&self, cmd: redis::Cmd) -> Result<T, CacheError> {
         if self.breaker_open() {
-            return Err(CacheError(
-                "Redis is down (breaker open until it answers a probe)".to_owned(),
-            ));
+            return Err(CacheError::Skipped(SKIPPED_BREAKER_OPEN));
         }
         match self.call(&cmd).await {
-            Ok(v) => Ok(v),
-            Err((e, connection_failed)) => {
-                if connection_failed {
+            Ok(value) => Ok(value),
+            Err(failure) => {
+                if let CommandFailure::ConnectionFailed(_) = failure {
                     self.trip();
                 }
-                Err(e)
+                Err(failure.into_cache_error())
             }
         }
     }
 
-    /// One command within the overall deadline, breaker or not. The flag says whether the
-    /// failure was the connection's (as opposed to Redis answering with an error).
-    async fn call<T: redis::FromRedisValue>(
-        &self,
-        cmd: &redis::Cmd,
-    ) -> Result<T, (CacheError, bool)> {
+    /// One command within the overall deadline, breaker or not.
+    async fn call<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, CommandFailure> {
         let deadline = tokio::time::Instant::now() + self.timeouts.overall;
         // Commands wait here rather than in the connection's queue, so a burst of requests
         // does not hold a burst of answers in memory at once. Waiting for a turn is our own
         // queue, not Redis failing: it never opens the breaker.
         let _permit = match tokio::time::timeout_at(deadline, self.in_flight.acquire()).await {
             Ok(Ok(permit)) => permit,
-            Ok(Err(_)) | Err(_) => {
-                return Err((
-                    CacheError(format!(
-                        "Redis: more than {MAX_IN_FLIGHT} commands waiting; skipped"
-                    )),
-                    false,
-                ))
-            }
+            // The semaphore is never closed; a closed one would mean no turn either.
+            Ok(Err(_closed)) => return Err(CommandFailure::NoTurn),
+            Err(_deadline_passed) => return Err(CommandFailure::NoTurn),
         };
         let call = async {
-            let manager = self
+            let manager = match self
                 .manager
                 .get_or_try_init(|| async { self.connection_manager() })
                 .await
-                .map_err(|e| (e, true))?;
-            let mut con = manager.clone();
-            cmd.query_async::<T>(&mut con).await.map_err(|e| {
-                let connection = e.is_io_error()
-                    || e.is_timeout()
-                    || e.is_connection_refusal()
-                    || e.is_connection_dropped()
-                    || e.is_unrecoverable_error();
-                (CacheError(format!("Redis: {e}")), connection)
-            })
+            {
+                Ok(manager) => manager,
+                Err(error) => {
+                    return Err(CommandFailure::ConnectionFailed(CacheError::unavailable(
+                        error,
+                    )))
+                }
+            };
+            let mut connection = manager.clone();
+            match cmd.query_async::<T>(&mut connection).await {
+                Ok(value) => Ok(value),
+                Err(error) if is_connection_failure(&error) => Err(
+                    CommandFailure::ConnectionFailed(CacheError::unavailable(error)),
+                ),
+                Err(error) => Err(CommandFailure::ErrorAnswer(CacheError::unavailable(error))),
+            }
         };
         match tokio::time::timeout_at(deadline, call).await {
-            Ok(r) => r,
-            Err(_) => Err((
-                CacheError(format!(
-                    "Redis did not answer within {} ms",
-                    self.timeouts.overall.as_millis()
-                )),
-                true,
+            Ok(outcome) => outcome,
+            Err(_deadline_passed) => Err(CommandFailure::ConnectionFailed(
+                CacheError::unavailable(DeadlinePassed {
+                    overall: self.timeouts.overall,
+                }),
             )),
         }
     }
@@ -278,6 +322,11 @@ impl RedisCache {
             ..self.clone()
         }
     }
+
+    /// The key in Redis of the port's `key`.
+    fn redis_key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
 }
 
 /// Pings Redis until it answers, then closes the breaker.
@@ -305,38 +354,38 @@ impl Probe {
 impl SearchCache for RedisCache {
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
         if let Some(near) = &self.near {
-            if let Ok(Some(v)) = near.get(key).await {
+            if let Some(value) = near.lookup(key) {
                 self.counters.hit();
-                return Ok(Some(v));
+                return Ok(Some(value));
             }
         }
         let mut cmd = redis::cmd("GET");
-        cmd.arg(format!("{}{key}", self.prefix));
-        let r = self.run::<Option<String>>(cmd).await;
-        self.counters.read(&r);
-        if let (Some(near), Ok(Some(v))) = (&self.near, &r) {
-            let _ = near.set(key, v, NEAR_TTL_OF_READS).await;
+        cmd.arg(self.redis_key(key));
+        let outcome = self.run::<Option<String>>(cmd).await;
+        self.counters.read(&outcome);
+        if let (Some(near), Ok(Some(value))) = (&self.near, &outcome) {
+            near.insert(key, value, NEAR_TTL_OF_READS);
         }
-        r
+        outcome
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
         let mut cmd = redis::cmd("SET");
-        cmd.arg(format!("{}{key}", self.prefix))
+        cmd.arg(self.redis_key(key))
             .arg(value)
             .arg("EX")
             .arg(ttl.as_secs().max(1));
         let Some(near) = &self.near else {
-            let r = self.run::<()>(cmd).await;
-            if r.is_err() {
+            let outcome = self.run::<()>(cmd).await;
+            if outcome.is_err() {
                 self.counters.error();
             }
-            return r;
+            return outcome;
         };
         // With a near copy this instance reads its own write from memory at once, so the
         // request need not wait for Redis: the write finishes on a task of its own (a failure
         // is counted and trips the breaker like any other).
-        let _ = near.set(key, value, ttl).await;
+        near.insert(key, value, ttl);
         let this = self.clone();
         tokio::spawn(async move {
             if this.run::<()>(cmd).await.is_err() {
@@ -345,6 +394,25 @@ impl SearchCache for RedisCache {
         });
         Ok(())
     }
+
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
+    /// Whether Redis answers `PING` within the deadline (the near copy is not asked). Not
+    /// counted in [`CacheStats`]: it is neither a read nor a write.
+    async fn ping(&self) -> Result<(), CacheError> {
+        let _pong: String = self.run(redis::cmd("PING")).await?;
+        Ok(())
+    }
+
+    /// Counters since creation, and the breaker's state.
+    fn stats(&self) -> CacheStats {
+        CacheStats {
+            breaker_open: self.breaker_open(),
+            ..self.counters.snapshot()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -352,7 +420,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_never_show() {
+    fn passwords_never_show_in_redacted_urls() {
         assert_eq!(
             redact("redis://:s3cret@host:6379/0"),
             "redis://:***@host:6379/0"
@@ -364,14 +432,9 @@ mod tests {
             redact("redis+unix:///tmp/r.sock?db=1&pass=s3cret"),
             "redis+unix:///tmp/r.sock?db=1&pass=***"
         );
-        let c = RedisCache::new("redis://:s3cret@127.0.0.1:6379", "p:").unwrap();
-        assert!(!format!("{c:?}").contains("s3cret"));
-        let e = RedisCache::new("redis://:s3cret@", "p:");
-        if let Err(e) = e {
-            assert!(!e.to_string().contains("s3cret"), "{e}");
-        }
-        let e = RedisCache::new("http://:s3cret@host", "p:").unwrap_err();
-        assert!(!e.to_string().contains("s3cret"), "{e}");
-        assert!(e.to_string().contains("invalid Redis URL"), "{e}");
+        assert_eq!(
+            redact("redis+unix:///tmp/r.sock?PASS=s3cret&db=1"),
+            "redis+unix:///tmp/r.sock?PASS=***&db=1"
+        );
     }
 }

@@ -1,48 +1,56 @@
-//! Hit, miss and error counters shared by the adapters.
+//! Hit, miss and error counters shared by the adapters. The snapshot they give is the
+//! domain's [`CacheStats`] (crates/domain/src/ports/cache.rs).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// A snapshot of a cache's counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CacheStats {
-    /// Reads that found a value.
-    pub hits: u64,
-    /// Reads that found nothing.
-    pub misses: u64,
-    /// Reads and writes that failed (including those skipped while the breaker was open).
-    pub errors: u64,
-    /// Whether the adapter's breaker is open (Redis only; the in-process cache never fails).
-    pub breaker_open: bool,
+use domain::CacheStats;
+
+/// The three counts, each its own atomic.
+#[derive(Debug, Default)]
+struct Counts {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    errors: AtomicU64,
 }
 
-/// The live counters (cheap to clone: clones share them).
+/// The live counters of one adapter (cheap to clone: clones share the counts).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Counters(Arc<[AtomicU64; 3]>);
+pub(crate) struct Counters {
+    counts: Arc<Counts>,
+}
 
 impl Counters {
+    /// A read found a value.
     pub(crate) fn hit(&self) {
-        self.0[0].fetch_add(1, Ordering::Relaxed);
+        self.counts.hits.fetch_add(1, Ordering::Relaxed);
     }
+
+    /// A read found nothing.
     pub(crate) fn miss(&self) {
-        self.0[1].fetch_add(1, Ordering::Relaxed);
+        self.counts.misses.fetch_add(1, Ordering::Relaxed);
     }
+
+    /// A read or a write failed, or was skipped.
     pub(crate) fn error(&self) {
-        self.0[2].fetch_add(1, Ordering::Relaxed);
+        self.counts.errors.fetch_add(1, Ordering::Relaxed);
     }
-    /// Counts the outcome of a read.
-    pub(crate) fn read<T, E>(&self, r: &Result<Option<T>, E>) {
-        match r {
+
+    /// Counts the outcome of a read: a hit, a miss or an error.
+    pub(crate) fn read<T, E>(&self, outcome: &Result<Option<T>, E>) {
+        match outcome {
             Ok(Some(_)) => self.hit(),
             Ok(None) => self.miss(),
             Err(_) => self.error(),
         }
     }
+
+    /// The counts now, with `breaker_open` false: an adapter with a breaker sets it.
     pub(crate) fn snapshot(&self) -> CacheStats {
         CacheStats {
-            hits: self.0[0].load(Ordering::Relaxed),
-            misses: self.0[1].load(Ordering::Relaxed),
-            errors: self.0[2].load(Ordering::Relaxed),
+            hits: self.counts.hits.load(Ordering::Relaxed),
+            misses: self.counts.misses.load(Ordering::Relaxed),
+            errors: self.counts.errors.load(Ordering::Relaxed),
             breaker_open: false,
         }
     }

@@ -48,13 +48,23 @@ impl InMemoryCache {
         self.len() == 0
     }
 
+    /// Fails when told to be down.
     fn check(&self) -> Result<(), CacheError> {
         if self.down.load(Ordering::Relaxed) {
-            self.errors.fetch_add(1, Ordering::Relaxed);
             Err(CacheError::unavailable(Down))
         } else {
             Ok(())
         }
+    }
+
+    /// Like [`Self::check`], counting a failure as an error: for reads and writes (a failed
+    /// `ping` is neither, see `CacheStats::errors` in crates/domain/src/ports/cache.rs).
+    fn check_counted(&self) -> Result<(), CacheError> {
+        let outcome = self.check();
+        if outcome.is_err() {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        outcome
     }
 }
 
@@ -64,7 +74,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl SearchCache for InMemoryCache {
     async fn get(&self, key: &str) -> Result<Option<String>, CacheError> {
-        self.check()?;
+        self.check_counted()?;
         let now = Instant::now();
         let found = lock(&self.entries)
             .get(key)
@@ -80,7 +90,7 @@ impl SearchCache for InMemoryCache {
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), CacheError> {
-        self.check()?;
+        self.check_counted()?;
         lock(&self.entries).insert(key.to_owned(), (value.to_owned(), Instant::now() + ttl));
         Ok(())
     }
