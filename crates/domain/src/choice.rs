@@ -67,7 +67,6 @@ pub fn user_choice(user: &Value, id_field: &str) -> Option<Choice> {
     })
 }
 
-
 /// `{"label": "(<key>) <summary>", "value": "<key>"}`; a null or missing summary prints as
 /// Python's `None`, as Sentry's label does. An issue without a string key is skipped.
 pub fn issue_choice(issue: &Value) -> Option<Choice> {

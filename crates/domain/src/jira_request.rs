@@ -154,8 +154,18 @@ mod tests {
     #[test]
     fn user_searches_per_flavour() {
         let rows = [
-            (Provider::JiraServer, None, "/rest/api/2/user/search", vec![("username", "al")]),
-            (Provider::JiraCloud, None, "/rest/api/3/user/search", vec![("query", "al")]),
+            (
+                Provider::JiraServer,
+                None,
+                "/rest/api/2/user/search",
+                vec![("username", "al")],
+            ),
+            (
+                Provider::JiraCloud,
+                None,
+                "/rest/api/3/user/search",
+                vec![("query", "al")],
+            ),
             (
                 Provider::JiraServer,
                 Some("HSP"),

@@ -159,7 +159,9 @@ struct Traced {
 
 impl SearchTrace {
     fn traced(&self) -> std::sync::MutexGuard<'_, Traced> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The branch taken, once the checks before it passed.

@@ -71,7 +71,7 @@ pub fn authorization_for(
             let key = keys.signing_key(private_key_pem.expose())?;
             let path = format!(
                 "{}{}",
-                url::context_path(target.base),
+                target.base.context_path(),
                 url::relative_path(target.request)
             );
             let uri = oauth1::base_string_uri(target.base.as_str(), &path)
@@ -81,7 +81,7 @@ pub fn authorization_for(
                 &key,
                 target.method,
                 &uri,
-                &target.request.query,
+                target.request.query(),
                 &oauth1::OAuthParams {
                     consumer_key,
                     token: access_token.expose(),
@@ -98,7 +98,7 @@ pub fn authorization_for(
             shared_secret.expose().as_bytes(),
             target.method,
             &url::relative_path(target.request),
-            &target.request.query,
+            target.request.query(),
             oauth1::now_secs(),
         ),
         Credentials::OAuth2 { .. } => {
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn per_request_schemes() {
-        let base = BaseUrl::from_trusted("https://jira.example.com/jira");
+        let base = BaseUrl::from_stored("https://jira.example.com/jira").unwrap();
         let req = JiraRequest::get("rest/api/2/search").param("jql", "text ~ \"test\"");
         let target = RequestTarget {
             method: "GET",

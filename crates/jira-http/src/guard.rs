@@ -96,6 +96,13 @@ pub(crate) struct Ticket {
     reported: bool,
 }
 
+/// The breaker's answer to a call, and its new state when asking changed it (an open
+/// breaker letting a probe through turns half-open).
+pub(crate) struct Decision {
+    pub(crate) admission: Admission,
+    pub(crate) breaker_change: Option<BreakerState>,
+}
+
 /// What the breaker says about a call.
 pub(crate) enum Admission {
     /// Go ahead.
@@ -122,8 +129,8 @@ impl Guard {
         self.breaker.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Asks the breaker; returns the admission and, when this changed the state, the new one.
-    pub(crate) fn admit(self: &Arc<Self>) -> (Admission, Option<BreakerState>) {
+    /// Asks the breaker whether a call may go ahead.
+    pub(crate) fn admit(self: &Arc<Self>) -> Decision {
         let ticket = |probe| Ticket {
             guard: self.clone(),
             probe,
@@ -131,15 +138,21 @@ impl Guard {
         };
         let mut b = self.lock();
         match b.state {
-            BreakerState::Closed => (Admission::Call(ticket(false)), None),
+            BreakerState::Closed => Decision {
+                admission: Admission::Call(ticket(false)),
+                breaker_change: None,
+            },
             BreakerState::Open if b.opened_at.elapsed() >= self.settings.breaker_cooldown => {
                 b.state = BreakerState::HalfOpen;
-                (Admission::Call(ticket(true)), Some(BreakerState::HalfOpen))
+                Decision {
+                    admission: Admission::Call(ticket(true)),
+                    breaker_change: Some(BreakerState::HalfOpen),
+                }
             }
-            BreakerState::Open | BreakerState::HalfOpen => (
-                Admission::Reject(b.last_error.clone().unwrap_or(JiraError::Timeout)),
-                None,
-            ),
+            BreakerState::Open | BreakerState::HalfOpen => Decision {
+                admission: Admission::Reject(b.last_error.clone().unwrap_or(JiraError::Timeout)),
+                breaker_change: None,
+            },
         }
     }
 
@@ -251,7 +264,7 @@ mod tests {
     }
 
     fn call(g: &Arc<Guard>) -> Ticket {
-        match g.admit().0 {
+        match g.admit().admission {
             Admission::Call(t) => t,
             Admission::Reject(e) => panic!("rejected: {e}"),
         }
@@ -303,28 +316,28 @@ mod tests {
             Some(BreakerState::Open)
         );
         // Open: rejected with the last failure.
-        match g.admit().0 {
+        match g.admit().admission {
             Admission::Reject(e) => assert_eq!(e, unreachable()),
             Admission::Call(_) => panic!("an open breaker let a call through"),
         }
         tokio::time::advance(Duration::from_secs(29)).await;
-        assert!(matches!(g.admit().0, Admission::Reject(_)));
+        assert!(matches!(g.admit().admission, Admission::Reject(_)));
         tokio::time::advance(Duration::from_secs(1)).await;
         // One probe; others are still rejected while it runs.
-        let (probe, change) = g.admit();
-        assert_eq!(change, Some(BreakerState::HalfOpen));
-        let Admission::Call(probe) = probe else {
+        let decision = g.admit();
+        assert_eq!(decision.breaker_change, Some(BreakerState::HalfOpen));
+        let Admission::Call(probe) = decision.admission else {
             panic!("no probe after the cool-down")
         };
-        assert!(matches!(g.admit().0, Admission::Reject(_)));
+        assert!(matches!(g.admit().admission, Admission::Reject(_)));
         // The probe fails: open for another cool-down.
         assert_eq!(
             probe.report::<()>(&Err(JiraError::Timeout)),
             Some(BreakerState::Open)
         );
-        assert!(matches!(g.admit().0, Admission::Reject(_)));
+        assert!(matches!(g.admit().admission, Admission::Reject(_)));
         tokio::time::advance(Duration::from_secs(30)).await;
-        let Admission::Call(probe) = g.admit().0 else {
+        let Admission::Call(probe) = g.admit().admission else {
             panic!("no second probe")
         };
         assert_eq!(probe.report::<()>(&Ok(())), Some(BreakerState::Closed));
@@ -336,11 +349,11 @@ mod tests {
         let g = Arc::new(Guard::new(settings(1)));
         call(&g).report::<()>(&Err(JiraError::Timeout));
         tokio::time::advance(Duration::from_secs(31)).await;
-        let Admission::Call(probe) = g.admit().0 else {
+        let Admission::Call(probe) = g.admit().admission else {
             panic!("no probe")
         };
         drop(probe); // the caller went away
-        let Admission::Call(probe) = g.admit().0 else {
+        let Admission::Call(probe) = g.admit().admission else {
             panic!("the breaker stayed half-open after an abandoned probe")
         };
         assert_eq!(probe.report::<()>(&Ok(())), Some(BreakerState::Closed));

@@ -1,11 +1,14 @@
 //! The domain's [`JiraApi`] port over hyper-util's pooled client and rustls.
 //!
-//! One module per concern: [`url`] builds request URLs, [`auth`] turns credentials into an
-//! `Authorization` header per request (with [`oauth1`], [`connect_jwt`] and the OAuth 2.0 token
-//! manager in [`oauth2`]), [`tls`] builds the two TLS configurations (verifying, and not
-//! verifying for Server instances added with `--no-verify-tls`), [`errors`] reads Jira's
-//! error bodies, which are often not JSON.
+//! One module per concern: `attempt` makes one authenticated GET (this file adds the guard,
+//! the retries and the deadline around it), [`url`] builds request URLs, [`auth`] turns
+//! credentials into an `Authorization` header per request (with [`oauth1`], [`connect_jwt`]
+//! and the OAuth 2.0 token manager in [`oauth2`]), [`tls`] builds the two TLS configurations
+//! (verifying, and not verifying for Server instances added with `--no-verify-tls`),
+//! [`errors`] reads the wait a 429 or 503 asks for and describes client errors. Jira's error
+//! bodies, which are often not JSON, are read by the domain (`JiraError::from_error_answer`).
 
+mod attempt;
 pub mod auth;
 pub mod connect_jwt;
 pub mod errors;
@@ -22,14 +25,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use domain::ports::CredentialUpdates;
 use domain::{Integration, IntegrationId, JiraApi, JiraError, JiraRequest, Secret, StoreError};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
-use hyper::{Method, Request};
+use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+use attempt::Attempt;
 pub use guard::{BreakerState, GuardSettings};
 pub use observer::{CallOutcome, JiraObserver, NoObserver};
 
@@ -71,10 +73,12 @@ pub enum JiraHttpError {
 
 pub(crate) type HttpsClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
-/// The [`CredentialUpdates`] of a client built without a store: it cannot persist a rotated
-/// refresh token, so OAuth 2.0 renewals fail loudly instead of losing the grant.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoCredentialUpdates;
+/// The credential store type of a client built with [`HyperJira::new`], which has none. It
+/// has no values, so no such store can be handed to [`HyperJira::with_credential_updates`]:
+/// a client of this type never holds a store, and fails OAuth 2.0 integrations before their
+/// token endpoint rotates a refresh token nobody could save.
+#[derive(Debug, Clone, Copy)]
+pub enum NoCredentialUpdates {}
 
 impl CredentialUpdates for NoCredentialUpdates {
     async fn save_refresh_token(
@@ -82,10 +86,7 @@ impl CredentialUpdates for NoCredentialUpdates {
         _integration: IntegrationId,
         _refresh_token: &Secret,
     ) -> Result<(), StoreError> {
-        Err(StoreError(
-            "this Jira client has no credential store, so a rotated OAuth 2.0 refresh token cannot be persisted"
-                .to_owned(),
-        ))
+        match *self {}
     }
 }
 
@@ -97,7 +98,9 @@ pub struct HyperJira<U = NoCredentialUpdates> {
     config: JiraHttpConfig,
     oauth1_keys: Arc<oauth1::KeyCache>,
     oauth2: Arc<oauth2::TokenManager>,
-    updates: Arc<U>,
+    /// Where rotated OAuth 2.0 refresh tokens are saved; `None` for a client built with
+    /// [`HyperJira::new`], which refuses OAuth 2.0 integrations.
+    updates: Option<Arc<U>>,
     guards: Arc<guard::Guards>,
     observer: Arc<dyn JiraObserver>,
 }
@@ -132,7 +135,7 @@ impl HyperJira {
     /// # Errors
     /// [`JiraHttpError::Tls`] if the TLS configuration cannot be built.
     pub fn new(config: JiraHttpConfig) -> Result<Self, JiraHttpError> {
-        Self::with_credential_updates(config, NoCredentialUpdates)
+        Self::build(config, None)
     }
 }
 
@@ -146,6 +149,13 @@ impl<U> HyperJira<U> {
         config: JiraHttpConfig,
         updates: U,
     ) -> Result<HyperJira<U>, JiraHttpError> {
+        Self::build(config, Some(Arc::new(updates)))
+    }
+
+    fn build(
+        config: JiraHttpConfig,
+        updates: Option<Arc<U>>,
+    ) -> Result<HyperJira<U>, JiraHttpError> {
         let observer: Arc<dyn JiraObserver> = Arc::new(NoObserver);
         Ok(HyperJira {
             verifying: client(tls::verifying_config()?, config.timeout),
@@ -154,7 +164,7 @@ impl<U> HyperJira<U> {
             config,
             oauth1_keys: Arc::default(),
             oauth2: Arc::new(oauth2::TokenManager::new(observer.clone())),
-            updates: Arc::new(updates),
+            updates,
             observer,
         })
     }
@@ -191,106 +201,6 @@ impl<U> HyperJira<U> {
     }
 }
 
-impl<U: CredentialUpdates> HyperJira<U> {
-    /// One authenticated attempt. `retry_after` receives the wait a 429 or 503 asked for.
-    async fn call(
-        &self,
-        integration: &Integration,
-        request: &JiraRequest,
-        retry_after: &mut Option<Duration>,
-    ) -> Result<serde_json::Value, JiraError> {
-        let Some(grant) = oauth2::Grant::of(integration) else {
-            let target = auth::RequestTarget {
-                method: Method::GET.as_str(),
-                base: &integration.base_url,
-                request,
-            };
-            let auth =
-                auth::authorization_for(&integration.credentials, target, &self.oauth1_keys)?;
-            return self.send(integration, request, auth, retry_after).await;
-        };
-        if std::any::TypeId::of::<U>() == std::any::TypeId::of::<NoCredentialUpdates>() {
-            // Fail before the token endpoint rotates a refresh token nobody could save.
-            return Err(JiraError::Config(
-                "OAuth 2.0 needs a credential store to persist rotated refresh tokens, and this Jira client has no credential store"
-                    .to_owned(),
-            ));
-        }
-        let http = self.http_for(integration);
-        let ua = &self.config.user_agent;
-        let token = self
-            .oauth2
-            .access_token(http, ua, &grant, &self.updates, None)
-            .await?;
-        match self
-            .send(integration, request, auth::bearer(&token)?, retry_after)
-            .await
-        {
-            // The token died early (revoked, expired server-side): renew once and retry once.
-            Err(JiraError::Status { status: 401, .. }) => {
-                let token = self
-                    .oauth2
-                    .access_token(http, ua, &grant, &self.updates, Some(&token))
-                    .await?;
-                self.send(integration, request, auth::bearer(&token)?, retry_after)
-                    .await
-            }
-            other => other,
-        }
-    }
-
-    async fn send(
-        &self,
-        integration: &Integration,
-        request: &JiraRequest,
-        auth: HeaderValue,
-        retry_after: &mut Option<Duration>,
-    ) -> Result<serde_json::Value, JiraError> {
-        let uri = url::request_url(&integration.base_url, request);
-        let host = url::host_of(&integration.base_url);
-        let req = Request::builder()
-            .method(Method::GET)
-            .uri(&uri)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(
-                USER_AGENT,
-                HeaderValue::from_str(&self.config.user_agent)
-                    .unwrap_or_else(|_| HeaderValue::from_static("jira-search")),
-            )
-            .header(AUTHORIZATION, auth)
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| JiraError::Config(format!("cannot build a request to {host}: {e}")))?;
-        let unreachable = |detail: String| JiraError::Unreachable {
-            host: host.clone(),
-            detail,
-        };
-        let response = self
-            .http_for(integration)
-            .request(req)
-            .await
-            .map_err(|e| unreachable(errors::describe_client_error(&e)))?;
-        let status = response.status();
-        if status.as_u16() == 429 || status.as_u16() == 503 {
-            *retry_after = errors::retry_after(response.headers());
-        }
-        let body = Limited::new(response.into_body(), MAX_BODY_BYTES)
-            .collect()
-            .await
-            .map_err(|e| unreachable(format!("reading the answer failed: {e}")))?
-            .to_bytes();
-        if status.is_success() {
-            serde_json::from_slice(&body).map_err(|e| {
-                JiraError::InvalidBody(format!(
-                    "HTTP {} with a body that is not JSON: {e}",
-                    status.as_u16()
-                ))
-            })
-        } else {
-            Err(errors::status_error(status, &body))
-        }
-    }
-}
-
 impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
     async fn get_json(
         &self,
@@ -299,7 +209,7 @@ impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
     ) -> Result<serde_json::Value, JiraError> {
         let started = std::time::Instant::now();
         let endpoint = request.endpoint();
-        let (result, outcome) = self.guarded(integration, request, &endpoint).await;
+        let GuardedCall { result, outcome } = self.guarded(integration, request, &endpoint).await;
         let elapsed = started.elapsed();
         self.observer
             .call_finished(integration.id, &endpoint, outcome, elapsed);
@@ -314,6 +224,12 @@ impl<U: CredentialUpdates> JiraApi for HyperJira<U> {
     }
 }
 
+/// How a call behind the guard ended: the caller's result and the outcome metrics report.
+struct GuardedCall {
+    result: Result<serde_json::Value, JiraError>,
+    outcome: CallOutcome,
+}
+
 impl<U: CredentialUpdates> HyperJira<U> {
     /// The call behind the integration's breaker and slots, within one deadline.
     async fn guarded(
@@ -321,15 +237,20 @@ impl<U: CredentialUpdates> HyperJira<U> {
         integration: &Integration,
         request: &JiraRequest,
         endpoint: &str,
-    ) -> (Result<serde_json::Value, JiraError>, CallOutcome) {
+    ) -> GuardedCall {
         // One deadline for the whole call: waiting for a slot, retries included.
         let deadline = tokio::time::Instant::now() + self.config.timeout;
         let guard = self.guards.of(integration.id);
-        let (admission, change) = guard.admit();
-        self.breaker_changed(integration, change);
-        let ticket = match admission {
+        let decision = guard.admit();
+        self.breaker_changed(integration, decision.breaker_change);
+        let ticket = match decision.admission {
             guard::Admission::Call(ticket) => ticket,
-            guard::Admission::Reject(e) => return (Err(e), CallOutcome::BreakerOpen),
+            guard::Admission::Reject(e) => {
+                return GuardedCall {
+                    result: Err(e),
+                    outcome: CallOutcome::BreakerOpen,
+                }
+            }
         };
         let Some(_slot) = guard.slot(deadline).await else {
             tracing::warn!(
@@ -339,7 +260,10 @@ impl<U: CredentialUpdates> HyperJira<U> {
             );
             // Not Jira's answer: the breaker is not told.
             drop(ticket);
-            return (Err(JiraError::Timeout), CallOutcome::QueueTimeout);
+            return GuardedCall {
+                result: Err(JiraError::Timeout),
+                outcome: CallOutcome::QueueTimeout,
+            };
         };
         let result = self
             .with_retries(integration, request, endpoint, deadline)
@@ -347,7 +271,7 @@ impl<U: CredentialUpdates> HyperJira<U> {
         let change = ticket.report(&result);
         self.breaker_changed(integration, change);
         let outcome = CallOutcome::of(&result);
-        (result, outcome)
+        GuardedCall { result, outcome }
     }
 
     fn breaker_changed(&self, integration: &Integration, change: Option<BreakerState>) {
@@ -387,13 +311,12 @@ impl<U: CredentialUpdates> HyperJira<U> {
     ) -> Result<serde_json::Value, JiraError> {
         let mut retries = 0;
         loop {
-            let mut retry_after = None;
-            let result = tokio::time::timeout_at(
-                deadline,
-                self.call(integration, request, &mut retry_after),
-            )
-            .await
-            .unwrap_or(Err(JiraError::Timeout));
+            let Attempt {
+                result,
+                retry_after,
+            } = tokio::time::timeout_at(deadline, self.call(integration, request))
+                .await
+                .unwrap_or_else(|_| Attempt::failed(JiraError::Timeout));
             let wait = match (&result, retry_after) {
                 (
                     Err(JiraError::Status {

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::url::encode;
 
 /// Keys parsed once and kept, by SHA-256 of their PEM: parsing a 2048-bit key per request is
-/// slow. Bounded: cleared when it grows past [`KeyCache::MAX`] entries.
+/// slow. Bounded: cleared when it grows past `KeyCache::MAX` (1024) entries.
 #[derive(Default)]
 pub struct KeyCache {
     keys: Mutex<HashMap<[u8; 32], Arc<SigningKey<Sha1>>>>,

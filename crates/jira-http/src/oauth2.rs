@@ -203,19 +203,22 @@ impl TokenManager {
             st.current_refresh = Some(new_refresh.clone());
             // Saved on a task of its own: if the caller gives up (its deadline, a dropped
             // connection) the save still completes, so the database never keeps the old token.
-            let (store, id, to_save) = (updates.clone(), grant.id, new_refresh.clone());
+            let store = updates.clone();
+            let id = grant.id;
+            let to_save = new_refresh.clone();
             tokio::spawn(async move { store.save_refresh_token(id, &to_save).await })
                 .await
-                .map_err(|e| domain::StoreError(format!("the save task failed: {e}")))
+                .map_err(domain::StoreError::unavailable)
                 .and_then(|saved| saved)
                 .map_err(|e| {
+                    let why = crate::errors::with_causes(&e);
                     tracing::error!(
                         integration = grant.id.0,
-                        error = %e,
+                        error = %why,
                         "the rotated OAuth 2.0 refresh token could not be saved"
                     );
                     JiraError::Config(format!(
-                        "the OAuth 2.0 refresh token was rotated but could not be saved ({e}); \
+                        "the OAuth 2.0 refresh token was rotated but could not be saved ({why}); \
                          the new access token is not used so the grant is not lost"
                     ))
                 })?;
@@ -259,7 +262,17 @@ async fn request_token(
     grant: &Grant<'_>,
     refresh: &Secret,
 ) -> Result<TokenAnswer, JiraError> {
-    let host = crate::url::host_of(&domain::BaseUrl::from_trusted(grant.token_url));
+    let not_a_url = || {
+        JiraError::Config(format!(
+            "the OAuth 2.0 token URL of integration {} is not a valid URL",
+            grant.id
+        ))
+    };
+    // For error messages: the host alone, no path, no secret.
+    let host = url::Url::parse(grant.token_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .ok_or_else(not_a_url)?;
     let form = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "refresh_token")
         .append_pair("client_id", grant.client_id)
@@ -280,12 +293,7 @@ async fn request_token(
                 .unwrap_or_else(|_| HeaderValue::from_static("jira-search")),
         )
         .body(Full::new(Bytes::from(form)))
-        .map_err(|_| {
-            JiraError::Config(format!(
-                "the OAuth 2.0 token URL of integration {} is not a valid URL",
-                grant.id
-            ))
-        })?;
+        .map_err(|_| not_a_url())?;
     let unreachable = |detail: String| JiraError::Unreachable {
         host: host.clone(),
         detail: format!("OAuth 2.0 token endpoint: {detail}"),

@@ -57,8 +57,8 @@ impl CallOutcome {
 /// Receives the client's events. Every method has an empty default. Calls are made on the
 /// request's task: keep them cheap and never block.
 pub trait JiraObserver: Send + Sync + 'static {
-    /// One call ended. `endpoint` is a path template (numeric segments as `{id}`), never a
-    /// query: it is safe as a metric label.
+    /// One call ended. `endpoint` is a path template (segments a caller chose as `{id}`,
+    /// see `JiraRequest::endpoint`), never a query: it is safe as a metric label.
     fn call_finished(
         &self,
         _integration: IntegrationId,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use domain::search::user_search_request;
+use domain::jira_request::{myself, user_search};
 use domain::{
     BaseUrl, Credentials, Integration, IntegrationId, JiraApi, JiraError, JiraRequest, Provider,
     Secret,
@@ -63,7 +63,7 @@ fn client(timeout: Duration) -> HyperJira {
 async fn auth_headers_of_each_scheme_reach_jira() {
     let sim = sim(Flavor::Server, "").await;
     let jira = client(Duration::from_secs(5));
-    let req = JiraRequest::get("rest/api/2/myself");
+    let req = myself();
     jira.get_json(&integration(&sim, Provider::JiraServer, pat()), &req)
         .await
         .unwrap();
@@ -87,7 +87,7 @@ async fn bad_credentials_are_a_401_with_no_messages_from_the_html_page() {
     let err = jira
         .get_json(
             &integration(&sim, Provider::JiraServer, basic("wrong")),
-            &JiraRequest::get("rest/api/2/myself"),
+            &myself(),
         )
         .await
         .unwrap_err();
@@ -118,7 +118,7 @@ async fn server_searches_by_username_and_cloud_by_query() {
         let jira = client(Duration::from_secs(5));
         let integ = integration(&sim, provider, basic(BASIC_SECRET));
         let body = jira
-            .get_json(&integ, &user_search_request(provider, None, &prefix))
+            .get_json(&integ, &user_search(provider, None, &prefix))
             .await
             .unwrap();
         let users = body.as_array().unwrap();
@@ -148,12 +148,9 @@ async fn query_values_are_encoded_and_cannot_change_the_path() {
     let jira = client(Duration::from_secs(5));
     let integ = integration(&sim, Provider::JiraServer, pat());
     let tricky = "a b&project=X/../#?+é";
-    jira.get_json(
-        &integ,
-        &user_search_request(Provider::JiraServer, None, tricky),
-    )
-    .await
-    .unwrap();
+    jira.get_json(&integ, &user_search(Provider::JiraServer, None, tricky))
+        .await
+        .unwrap();
     let err = jira
         .get_json(
             &integ,
@@ -218,7 +215,7 @@ async fn html_error_pages_and_malformed_json_are_survived() {
     let sim = sim(Flavor::Cloud, "").await;
     let jira = client(Duration::from_secs(5));
     let integ = integration(&sim, Provider::JiraCloud, basic(BASIC_SECRET));
-    let req = user_search_request(Provider::JiraCloud, None, "a");
+    let req = user_search(Provider::JiraCloud, None, "a");
     sim.add_fault(Fault::html(502, "<html><body><h1>502 Bad Gateway</h1></body></html>").times(1));
     let err = jira.get_json(&integ, &req).await.unwrap_err();
     assert_eq!(
@@ -243,10 +240,7 @@ async fn a_jira_that_never_answers_times_out_at_the_deadline() {
     let jira = client(Duration::from_millis(300));
     let started = std::time::Instant::now();
     let err = jira
-        .get_json(
-            &integration(&sim, Provider::JiraServer, pat()),
-            &JiraRequest::get("rest/api/2/myself"),
-        )
+        .get_json(&integration(&sim, Provider::JiraServer, pat()), &myself())
         .await
         .unwrap_err();
     assert_eq!(err, JiraError::Timeout);
@@ -273,10 +267,7 @@ async fn an_unreachable_host_and_a_reset_connection_name_the_host() {
         enabled: true,
         credentials: pat(),
     };
-    let err = jira
-        .get_json(&integ, &JiraRequest::get("rest/api/2/myself"))
-        .await
-        .unwrap_err();
+    let err = jira.get_json(&integ, &myself()).await.unwrap_err();
     match err {
         JiraError::Unreachable { host, .. } => assert_eq!(host, "127.0.0.1"),
         other => panic!("expected Unreachable, got {other:?}"),
@@ -285,10 +276,7 @@ async fn an_unreachable_host_and_a_reset_connection_name_the_host() {
     let sim = sim(Flavor::Server, "").await;
     sim.add_fault(Fault::reset_connection());
     let err = jira
-        .get_json(
-            &integration(&sim, Provider::JiraServer, pat()),
-            &JiraRequest::get("rest/api/2/myself"),
-        )
+        .get_json(&integration(&sim, Provider::JiraServer, pat()), &myself())
         .await
         .unwrap_err();
     assert!(matches!(err, JiraError::Unreachable { .. }), "{err:?}");
@@ -305,7 +293,7 @@ async fn tls_to_a_plain_http_port_fails_cleanly() {
     for verify in [true, false] {
         integ.verify_tls = verify;
         let err = client(Duration::from_secs(5))
-            .get_json(&integ, &JiraRequest::get("rest/api/2/myself"))
+            .get_json(&integ, &myself())
             .await
             .unwrap_err();
         assert!(matches!(err, JiraError::Unreachable { .. }), "{err:?}");
@@ -317,7 +305,7 @@ async fn rate_limits_are_waited_out_when_the_wait_fits_the_deadline() {
     let sim = sim(Flavor::Cloud, "").await;
     let jira = client(Duration::from_secs(5));
     let integ = integration(&sim, Provider::JiraCloud, basic(BASIC_SECRET));
-    let req = user_search_request(Provider::JiraCloud, None, "a");
+    let req = user_search(Provider::JiraCloud, None, "a");
 
     // 429 with Retry-After: 1, then Jira answers: the call succeeds after the wait.
     sim.add_fault(Fault::rate_limited(Some(1)).times(1));
@@ -407,6 +395,10 @@ async fn rate_limits_are_waited_out_when_the_wait_fits_the_deadline() {
     // No Retry-After (some gateways): no retry.
     sim.clear_requests();
     sim.add_fault(Fault::rate_limited(None).times(1));
-    assert!(jira.get_json(&integ, &req).await.is_err());
+    let err = jira.get_json(&integ, &req).await.unwrap_err();
+    assert!(
+        matches!(err, JiraError::Status { status: 429, .. }),
+        "{err:?}"
+    );
     assert_eq!(sim.requests().len(), 1);
 }

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use domain::jira_request::myself;
 use domain::ports::CredentialUpdates;
 use domain::{
     BaseUrl, Credentials, Integration, IntegrationId, JiraApi, JiraError, JiraRequest, Provider,
@@ -93,7 +94,7 @@ impl CredentialUpdates for Recorder {
             gate.acquire().await.unwrap().forget();
         }
         if self.fail {
-            return Err(StoreError("database is locked".into()));
+            return Err(StoreError::unavailable("database is locked"));
         }
         self.saved
             .lock()
@@ -101,10 +102,6 @@ impl CredentialUpdates for Recorder {
             .push(refresh_token.expose().to_owned());
         Ok(())
     }
-}
-
-fn myself() -> JiraRequest {
-    JiraRequest::get("rest/api/2/myself")
 }
 
 #[tokio::test]
@@ -175,7 +172,9 @@ async fn connect_jwt_with_a_query_and_a_context_path_is_accepted() {
         .param("maxResults", "50");
     jira.get_json(&it, &search).await.unwrap();
     jira.get_json(&it, &myself()).await.unwrap();
-    assert!(sim.requests().iter().all(|r| r.auth == AuthKind::Jwt));
+    let log = sim.requests();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log.iter().all(|r| r.auth == AuthKind::Jwt), "{log:?}");
 
     let mut wrong = it.clone();
     wrong.credentials = Credentials::ConnectJwt {

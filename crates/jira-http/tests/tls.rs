@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use domain::{
-    BaseUrl, Credentials, Integration, IntegrationId, JiraApi, JiraError, JiraRequest, Provider,
-    Secret,
+    BaseUrl, Credentials, Integration, IntegrationId, JiraApi, JiraError, Provider, Secret,
 };
 use http_body_util::Full;
 use hyper::service::service_fn;
@@ -84,7 +83,7 @@ async fn self_signed_is_refused_when_verifying_and_reached_when_not() {
         ..JiraHttpConfig::default()
     })
     .unwrap();
-    let req = JiraRequest::get("rest/api/2/myself");
+    let req = domain::jira_request::myself();
 
     let err = jira
         .get_json(&integration(addr, true), &req)

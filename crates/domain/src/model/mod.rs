@@ -71,7 +71,10 @@ impl Slug {
         if is_slug_shaped(s) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(InvalidInput::new(format!("invalid stored slug {:?}", shown(s))))
+            Err(InvalidInput::new(format!(
+                "invalid stored slug {:?}",
+                shown(s)
+            )))
         }
     }
 

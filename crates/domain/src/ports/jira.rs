@@ -155,7 +155,8 @@ pub trait JiraApi: Send + Sync + 'static {
     ///
     /// The adapter must: join the base URL and the encoded segments, percent-encode the
     /// query, authenticate with the integration's credentials, honour its TLS setting, and
-    /// give up after its deadline. `crate::testing::contract::jira` checks all of it.
+    /// give up after its deadline. `crate::testing::contract::jira` checks all of it but the
+    /// credentials and TLS, which a fake cannot play (the adapter's own tests check them).
     ///
     /// # Errors
     /// [`JiraError::Status`] for a non-2xx answer (the body parsed when it is a JSON error
@@ -166,4 +167,44 @@ pub trait JiraApi: Send + Sync + 'static {
         integration: &Integration,
         request: &JiraRequest,
     ) -> impl Future<Output = Result<serde_json::Value, JiraError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_answers_json_html_and_empty() {
+        let e = JiraError::from_error_answer(
+            400,
+            br#"{"errorMessages":["Bad jql"],"errors":{"zeta":"oops","n":3}}"#,
+        );
+        assert_eq!(
+            e,
+            JiraError::Status {
+                status: 400,
+                error_messages: vec!["Bad jql".into()],
+                // Jira's order, not alphabetical; a value that is not a string as JSON.
+                errors: vec![("zeta".into(), "oops".into()), ("n".into(), "3".into())],
+            }
+        );
+        for body in [
+            &b"<html><body>Unauthorized</body></html>"[..],
+            b"",
+            b"[1]",
+            b"{\"x\":1}",
+            b"{\"errorMessages\":\"not a list\",\"errors\":[1]}",
+        ] {
+            assert_eq!(
+                JiraError::from_error_answer(401, body),
+                JiraError::Status {
+                    status: 401,
+                    error_messages: vec![],
+                    errors: vec![]
+                },
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
 }

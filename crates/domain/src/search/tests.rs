@@ -67,7 +67,11 @@ impl FakeJira {
         self
     }
     fn calls(&self) -> Vec<String> {
-        self.0.calls().iter().map(|c| describe(&c.request)).collect()
+        self.0
+            .calls()
+            .iter()
+            .map(|c| describe(&c.request))
+            .collect()
     }
 }
 
@@ -410,7 +414,10 @@ async fn every_jira_failure_is_the_users_message() {
             project: Some("1".into()),
             ..request(10, Some("assignee"), Some("bo"))
         };
-        let err = svc.search_list(Provider::JiraServer, &req).await.unwrap_err();
+        let err = svc
+            .search_list(Provider::JiraServer, &req)
+            .await
+            .unwrap_err();
         assert_eq!(
             kind(&err),
             "Jira: Unable to fetch users from Jira",

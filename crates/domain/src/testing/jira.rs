@@ -149,7 +149,10 @@ impl ScriptedJira {
 
     /// Every call so far as `path?k=v&...`, in order.
     pub fn described_calls(&self) -> Vec<String> {
-        lock(&self.calls).iter().map(ScriptedCall::describe).collect()
+        lock(&self.calls)
+            .iter()
+            .map(ScriptedCall::describe)
+            .collect()
     }
 }
 
