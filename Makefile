@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: all build release demo demo-check test lint fmt check bench prism clean
+.PHONY: all build release demo demo-check test lint fmt bench prism clean
 
 all: build
 
@@ -23,7 +23,8 @@ demo-check:
 	@DEMO_CHECK=1 DEMO_BIN=target/debug DEMO_PORT=$${DEMO_PORT:-18080} scripts/demo.sh
 
 ## Every check and every test, on a fresh machine: starts (and if needed installs) its own
-## redis-server when none answers.
+## redis-server when none answers. scripts/test.sh runs `lint`, `demo-check` (on a free port)
+## and `prism` below, then the tests; none of those targets may run `test`.
 test:
 	@scripts/test.sh
 

@@ -5,10 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LOG_TAG=bench
-trap 'if declare -F redis_cleanup >/dev/null; then redis_cleanup; fi' EXIT
+# shellcheck source=scripts/lib/pkg.sh
+source scripts/lib/pkg.sh
+# shellcheck source=scripts/lib/net.sh
+source scripts/lib/net.sh
 # shellcheck source=scripts/lib/redis.sh
 source scripts/lib/redis.sh
+
+LOG_TAG=bench
+trap redis_cleanup EXIT
+redis_ensure
 
 cargo build --release --locked -p app -p jira-sim -p bench
 target/release/jira-search-bench --bin-dir target/release --seconds "${BENCH_SECONDS:-5}" \

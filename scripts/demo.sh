@@ -5,19 +5,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=scripts/lib/pkg.sh
+source scripts/lib/pkg.sh
+# shellcheck source=scripts/lib/net.sh
+source scripts/lib/net.sh
+
 BIN=${DEMO_BIN:-target/release}
 DEMO_DIR=.demo
 PORT=${DEMO_PORT:-8080}
 SERVER_PAT=demo-server-pat
 CLOUD_EMAIL=demo@example.com
 CLOUD_TOKEN=demo-cloud-api-token
-SERVER_USER=admin; SERVER_PASSWORD=demo-admin-password
+SERVER_USER="admin"; SERVER_PASSWORD=demo-admin-password
 # OAuth 1.0a: a key pair made for the tests (it protects nothing), the consumer and a token.
 OAUTH1_PRIVATE=crates/app/tests/fixtures/oauth1-test-private.pem
 OAUTH1_PUBLIC=crates/app/tests/fixtures/oauth1-test-public.pem
 OAUTH1_CONSUMER=jira-search-demo; OAUTH1_TOKEN=demo-oauth1-token; OAUTH1_TOKEN_SECRET=demo-oauth1-secret
 OAUTH2_CLIENT=demo-client; OAUTH2_SECRET=demo-client-secret; OAUTH2_REFRESH=demo-refresh-token
 CONNECT_APP=com.example.jira-search; CONNECT_SECRET=demo-connect-shared-secret
+
+LOG_TAG=demo
+ensure_pkg jq jq # reads the simulator's data below
+if [[ "${DEMO_CHECK:-}" == 1 ]]; then ensure_pkg curl curl; fi
 
 pids=()
 cleanup() {
@@ -27,7 +36,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo; echo "demo: stopping"; exit 0' INT TERM
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if port_in_use "$PORT"; then
   echo "demo: port $PORT is taken; run with DEMO_PORT=<free port> make demo" >&2
   exit 1
@@ -84,15 +92,18 @@ port_in_use "$PORT" || { cat "$DEMO_DIR/jira-search.log"; echo "demo: jira-searc
 
 # Something the simulators will match: the first three letters of the display name of a user
 # assignable in every project, and a project id of the Server simulator.
-data=$(exec 3<>"/dev/tcp/127.0.0.1/${SIM_SERVER##*:}"; printf 'GET /_sim/data HTTP/1.0\r\nHost: x\r\n\r\n' >&3; cat <&3)
-set +o pipefail # head closes the pipe early on purpose
-QUERY=$(grep -o '"display_name":"[^"]*","email":"[^"]*","key":"[^"]*","name":"[^"]*","projects":\[\]' <<<"$data" \
-  | head -n 1 | cut -d'"' -f4 | cut -c1-3)
-PROJECT=$(sed -e 's/.*"projects":\[{//' <<<"$data" | grep -o '"id":"[0-9]*"' | head -n 1 | cut -d'"' -f4)
-PROJECT_WORD=$(sed -e 's/.*"projects":\[{//' <<<"$data" | grep -o '"name":"[^"]*"' | head -n 1 | cut -d'"' -f4 | cut -d' ' -f1)
-ISSUE_KEY=$(sed -e 's/.*"issues":\[{//' <<<"$data" | grep -o '"key":"[^"]*"' | head -n 1 | cut -d'"' -f4)
-ISSUE_WORD=$(sed -e 's/.*"issues":\[{//' <<<"$data" | grep -o '"summary":"[^"\\]*"' | head -n 1 | cut -d'"' -f4 | cut -d' ' -f2)
-set -o pipefail
+response=$(exec 3<>"/dev/tcp/127.0.0.1/${SIM_SERVER##*:}"; printf 'GET /_sim/data HTTP/1.0\r\nHost: x\r\n\r\n' >&3; cat <&3)
+sim_data=${response#*$'\r\n\r\n'} # the JSON body, after the HTTP head
+sim_json() { # jq-filter: one value of the Server simulator's data, or stop
+  jq -er "$1" <<<"$sim_data" || { echo "demo: no $1 in jira-sim's /_sim/data" >&2; return 1; }
+}
+# A user with no project list is assignable in every project.
+QUERY=$(sim_json 'first(.users[] | select(.projects == [])) | .display_name[0:3]')
+PROJECT=$(sim_json '.projects[0].id')
+PROJECT_WORD=$(sim_json '.projects[0].name | split(" ")[0]')
+ISSUE_KEY=$(sim_json '.issues[0].key')
+# The second word (or the only one) of the first summary with no quote or backslash.
+ISSUE_WORD=$(sim_json 'first(.issues[].summary | select(test("[\"\\\\]") | not)) | split(" ") | .[1] // .[0]')
 
 BASE="http://127.0.0.1:$PORT"
 S="$BASE/extensions/jira-server/search/demo/$SERVER_ID/"

@@ -5,13 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
-  echo "prism: no Node.js; installing nodejs and npm with apt-get"
-  sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq nodejs npm >/dev/null
-fi
-want=$(sed -n 's/.*"@stoplight\/prism-cli": "\([^"]*\)".*/\1/p' tools/prism/package.json)
+# shellcheck source=scripts/lib/pkg.sh
+source scripts/lib/pkg.sh
+
+LOG_TAG=prism
+ensure_pkg node nodejs
+ensure_pkg npm npm
+
+want=$(node -p 'require("./tools/prism/package.json").dependencies["@stoplight/prism-cli"]')
 have=$(tools/prism/node_modules/.bin/prism --version 2>/dev/null || true)
 if [[ "$have" != "$want" ]]; then
   echo "prism: installing @stoplight/prism-cli $want into tools/prism"

@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
-# `make test`: lint, then every test of the workspace against a real Redis.
-# Uses $REDIS_URL when it answers, else 127.0.0.1:6379 when that answers, else starts a
-# redis-server of its own on a free port and stops it by its PID on exit. redis-server is
-# installed with apt-get when absent either way: the resilience tests start and kill their own.
+# `make test`: lint, the demo's searches, then every test of the workspace against a real
+# Redis. The lint, the demo check and the Prism install are the Makefile's own targets (none of
+# them runs `make test`). Uses $REDIS_URL when it answers, else 127.0.0.1:6379 when that
+# answers, else starts a redis-server of its own on a free port and stops it by its PID on
+# exit. redis-server is installed with apt-get when absent either way: the resilience tests
+# start and kill their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LOG_TAG=test
-trap 'if declare -F redis_cleanup >/dev/null; then redis_cleanup; fi' EXIT
+# shellcheck source=scripts/lib/pkg.sh
+source scripts/lib/pkg.sh
+# shellcheck source=scripts/lib/net.sh
+source scripts/lib/net.sh
 # shellcheck source=scripts/lib/redis.sh
 source scripts/lib/redis.sh
 
+LOG_TAG="test"
+trap redis_cleanup EXIT
+redis_ensure
+
 echo "test: formatting and lints"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
+make --no-print-directory lint
 
 echo "test: make demo's printed searches (one per branch) against the debug binaries"
-cargo build --workspace --bins --locked
-DEMO_CHECK=1 DEMO_BIN=target/debug DEMO_PORT=$(free_port) scripts/demo.sh
+demo_port=$(free_port)
+DEMO_PORT=$demo_port make --no-print-directory demo-check
 
 echo "test: Stoplight Prism for the contract test"
-scripts/prism.sh
+make --no-print-directory prism
 export PRISM_BIN="$PWD/tools/prism/node_modules/.bin/prism"
 
 echo "test: the workspace's tests"

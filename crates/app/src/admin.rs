@@ -1,12 +1,11 @@
-//! The administrative commands: orgs, integrations, tokens, the secret key.
+//! The administrative commands: a thin face over the domain's administration use cases
+//! (orgs, integrations, tokens), plus what only the SQLite store does (backup, secret key).
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
-use domain::{
-    AuthMethod, BaseUrl, Credentials, IntegrationId, IntegrationStore, JiraApi, JiraError,
-    JiraRequest, OrgRef, Provider, Secret, Slug, ATLASSIAN_TOKEN_URL,
-};
-use store_sqlite::{NewIntegration, SecretKey, SqliteStore};
+use domain::admin::{secret_from_input, IntegrationForm, MAX_SECRET_LEN};
+use domain::{Administration, IntegrationId, Secret, Slug};
+use store_sqlite::{SecretKey, SqliteStore};
 
 use crate::config::{
     Command, IntegrationAddArgs, IntegrationCommand, OrgCommand, SecretKeyCommand, TokenCommand,
@@ -20,7 +19,8 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
         println!("{}", SecretKey::generate().to_base64());
         return Ok(());
     }
-    let store = open_store(database_url).await?;
+    let store = open_store(database_url, secret_key_from_env()?).await?;
+    let admin = Administration::new(store.clone());
     match command {
         Command::Serve(_)
         | Command::Healthcheck { .. }
@@ -29,29 +29,25 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
         }
         Command::Backup { path } => store.backup_to(&path).await?,
         Command::Org(OrgCommand::Add { slug }) => {
-            let org = store.create_org(&Slug::parse(&slug)?).await?;
-            println!("{}", org.id);
+            println!("{}", admin.create_org(&slug).await?.id);
         }
         Command::Org(OrgCommand::List) => {
-            for org in store.list_orgs().await? {
+            for org in admin.list_orgs().await? {
                 println!("{}\t{}", org.id, org.slug);
             }
         }
         Command::Integration(IntegrationCommand::Add(args)) => {
-            // Validate everything before reading the secret, so a typo in a flag does not
+            // Every rule is checked before the secret is read, so a typo in a flag does not
             // swallow a pasted token.
-            let pending = validate_integration(&args)?;
-            let org = store.resolve_org(&pending.org).await?;
-            let new = pending.with_secret(read_secret()?)?;
-            let id = store.add_integration(&OrgRef::Id(org.id.0), &new).await?;
+            let pending = admin.prepare_integration(&form_of(&args)?).await?;
+            let id = admin
+                .register_integration(pending, read_secret()?)
+                .await?;
             println!("{id}");
         }
         Command::Integration(IntegrationCommand::List { org }) => {
-            let org = org.as_deref().map(OrgRef::parse);
-            if let Some(org) = &org {
-                store.resolve_org(org).await?;
-            }
-            for i in store.list_integrations(org.as_ref()).await? {
+            for i in admin.list_integrations(org.as_deref()).await? {
+                let orgs: Vec<&str> = i.orgs.iter().map(Slug::as_str).collect();
                 println!(
                     "{}\t{}\t{}\t{}\tauth={}{}\ttls={}\t{}\torgs={}",
                     i.id,
@@ -62,32 +58,39 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
                     i.user.map(|u| format!(" user={u}")).unwrap_or_default(),
                     if i.verify_tls { "verify" } else { "no-verify" },
                     if i.enabled { "enabled" } else { "disabled" },
-                    i.orgs.join(","),
+                    orgs.join(","),
                 );
             }
         }
         Command::Integration(IntegrationCommand::Remove { id }) => {
-            store.remove_integration(IntegrationId(id)).await?;
+            admin.remove_integration(IntegrationId(id)).await?;
         }
         Command::Integration(IntegrationCommand::Disable { id }) => {
-            store
+            admin
                 .set_integration_enabled(IntegrationId(id), false)
                 .await?;
         }
         Command::Integration(IntegrationCommand::Enable { id }) => {
-            store
-                .set_integration_enabled(IntegrationId(id), true)
-                .await?;
+            admin.set_integration_enabled(IntegrationId(id), true).await?;
         }
-        Command::Integration(IntegrationCommand::Check { id }) => check(&store, id).await?,
+        Command::Integration(IntegrationCommand::Check { id }) => {
+            let jira = jira_http::HyperJira::with_credential_updates(
+                jira_http::JiraHttpConfig::default(),
+                store.clone(),
+            )
+            .map_err(|e| CliError::Failure(e.to_string()))?;
+            let me = admin.check_integration(&jira, IntegrationId(id)).await?;
+            match me.email {
+                Some(email) => println!("{}\t{}\t{email}", me.id, me.display_name),
+                None => println!("{}\t{}", me.id, me.display_name),
+            }
+        }
         Command::Token(TokenCommand::Add { org }) => {
-            let org = store.resolve_org(&OrgRef::parse(&org)).await?;
-            let token = domain::token::token_from_random(&rand::random::<[u8; 32]>());
-            store.add_token(&OrgRef::Id(org.id.0), &token).await?;
+            let token = admin.add_token(&org, &rand::random::<[u8; 32]>()).await?;
             println!("{token}");
         }
         Command::Token(TokenCommand::Revoke { token_prefix }) => {
-            store.revoke_token(&token_prefix).await?;
+            admin.revoke_token(&token_prefix).await?;
         }
         Command::SecretKey(SecretKeyCommand::Rotate) => {
             let line = read_line()?;
@@ -123,248 +126,49 @@ pub fn secret_key_from_env() -> Result<Option<SecretKey>, CliError> {
     }
 }
 
-/// Opens the database with the key of `SECRET_KEY`, saying which database failed.
-pub async fn open_store(database_url: &str) -> Result<SqliteStore, CliError> {
-    let key = secret_key_from_env()?;
+/// Opens the database with `key`, saying which database failed. A malformed
+/// `DATABASE_URL` is the user's mistake (exit 2).
+pub async fn open_store(
+    database_url: &str,
+    key: Option<SecretKey>,
+) -> Result<SqliteStore, CliError> {
     SqliteStore::open_with_key(database_url, key)
         .await
         .map_err(|e| {
-            CliError::Failure(format!(
-                "cannot open the database {database_url}: {}",
-                crate::error_chain(&e)
-            ))
-        })
-}
-
-/// `integration check ID`: who does Jira think we are?
-async fn check(store: &SqliteStore, id: i64) -> Result<(), CliError> {
-    let summary = store
-        .list_integrations(None)
-        .await?
-        .into_iter()
-        .find(|i| i.id.0 == id)
-        .ok_or_else(|| CliError::Usage(format!("integration {id} does not exist")))?;
-    let integration = match summary.orgs.first() {
-        Some(slug) => {
-            let org = store.resolve_org(&OrgRef::Slug(slug.clone())).await?;
-            store
-                .linked_integration(org.id, IntegrationId(id))
-                .await
-                .map_err(|e| CliError::Failure(e.to_string()))?
-        }
-        None => None,
-    }
-    .ok_or_else(|| CliError::Failure(format!("integration {id} is linked to no org")))?;
-    let jira = jira_http::HyperJira::with_credential_updates(
-        jira_http::JiraHttpConfig::default(),
-        store.clone(),
-    )
-    .map_err(|e| CliError::Failure(e.to_string()))?;
-    let me = jira
-        .get_json(&integration, &JiraRequest::get("rest/api/2/myself"))
-        .await
-        .map_err(|e| match e {
-            JiraError::Status { status: 401, .. } | JiraError::Status { status: 403, .. } => {
+            if e.is_user_error() {
+                CliError::Usage(e.to_string())
+            } else {
                 CliError::Failure(format!(
-                    "Jira refused the credentials of integration {id} ({e}): check them, or add the integration again"
+                    "cannot open the database {database_url}: {}",
+                    crate::error_chain(&e)
                 ))
             }
-            other => CliError::Failure(format!("Jira could not be asked: {}", crate::error_chain(&other))),
-        })?;
-    let text = |k: &str| me.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-    let id_field = integration.provider.user_id_field();
-    let who = text(id_field);
-    // Some Jira Server instances answer bad credentials as the anonymous user, with a 200.
-    if who.is_empty() || who.eq_ignore_ascii_case("anonymous") {
-        return Err(CliError::Failure(format!(
-            "Jira answered integration {id} as an anonymous user: the credentials were not accepted"
-        )));
-    }
-    let email = text("emailAddress");
-    println!(
-        "{who}\t{}{}",
-        text("displayName"),
-        if email.is_empty() {
-            String::new()
-        } else {
-            format!("\t{email}")
-        }
-    );
-    Ok(())
-}
-
-/// An `integration add` whose flags passed every check, waiting for its secret.
-struct PendingIntegration {
-    org: OrgRef,
-    provider: Provider,
-    name: String,
-    base_url: BaseUrl,
-    verify_tls: bool,
-    method: AuthMethod,
-    user: Option<String>,
-    client_id: Option<String>,
-    token_url: Option<String>,
-    consumer_key: Option<String>,
-    private_key_pem: Option<Secret>,
-}
-
-impl PendingIntegration {
-    /// Builds the credentials from the secret read on standard input.
-    fn with_secret(self, secret: Secret) -> Result<NewIntegration, CliError> {
-        let pair = |what: &str| -> Result<(Secret, Secret), CliError> {
-            match secret.expose().split_once(':') {
-                Some((a, b)) if !a.is_empty() && !b.is_empty() => {
-                    Ok((Secret::new(a), Secret::new(b)))
-                }
-                _ => Err(CliError::Usage(format!(
-                    "--auth {} reads `{what}` on standard input (two values joined by ':')",
-                    self.method
-                ))),
-            }
-        };
-        let credentials = match self.method {
-            AuthMethod::Pat => Credentials::Pat {
-                token: secret.clone(),
-            },
-            AuthMethod::Basic => Credentials::Basic {
-                user: self.user.clone().unwrap_or_default(),
-                secret: secret.clone(),
-            },
-            AuthMethod::OAuth1 => {
-                let (access_token, token_secret) = pair("access_token:access_token_secret")?;
-                Credentials::OAuth1 {
-                    consumer_key: self.consumer_key.clone().unwrap_or_default(),
-                    private_key_pem: self
-                        .private_key_pem
-                        .clone()
-                        .unwrap_or_else(|| Secret::new("")),
-                    access_token,
-                    token_secret,
-                }
-            }
-            AuthMethod::OAuth2 => {
-                let (client_secret, refresh_token) = pair("client_secret:refresh_token")?;
-                Credentials::OAuth2 {
-                    client_id: self.client_id.clone().unwrap_or_default(),
-                    token_url: self.token_url.clone().unwrap_or_default(),
-                    client_secret,
-                    refresh_token,
-                }
-            }
-            AuthMethod::ConnectJwt => Credentials::ConnectJwt {
-                issuer: self
-                    .client_id
-                    .clone()
-                    .unwrap_or_else(|| "jira-search".to_owned()),
-                shared_secret: secret.clone(),
-            },
-        };
-        Ok(NewIntegration {
-            provider: self.provider,
-            name: self.name,
-            base_url: self.base_url,
-            verify_tls: self.verify_tls,
-            credentials,
         })
-    }
 }
 
-/// Which optional flags each method takes.
-fn allowed_flags(method: AuthMethod) -> &'static [&'static str] {
-    match method {
-        AuthMethod::Pat => &[],
-        AuthMethod::Basic => &["--user"],
-        AuthMethod::OAuth1 => &["--consumer-key", "--private-key-file"],
-        AuthMethod::OAuth2 => &["--client-id", "--token-url"],
-        AuthMethod::ConnectJwt => &["--client-id"],
-    }
-}
-
-/// Checks every flag of `integration add` (the secret comes later).
-fn validate_integration(args: &IntegrationAddArgs) -> Result<PendingIntegration, CliError> {
-    let provider: Provider = args.provider.parse()?;
-    let method: AuthMethod = args.auth.parse()?;
-    if !method.offered_by(provider) {
-        let offered: Vec<&str> = [
-            AuthMethod::Pat,
-            AuthMethod::Basic,
-            AuthMethod::OAuth1,
-            AuthMethod::OAuth2,
-            AuthMethod::ConnectJwt,
-        ]
-        .into_iter()
-        .filter(|m| m.offered_by(provider))
-        .map(AuthMethod::as_str)
-        .collect();
-        return Err(CliError::Usage(format!(
-            "--auth {method} is not available for --provider {provider}: use one of {}",
-            offered.join(", ")
-        )));
-    }
-    let given = [
-        ("--user", args.user.is_some()),
-        ("--consumer-key", args.consumer_key.is_some()),
-        ("--private-key-file", args.private_key_file.is_some()),
-        ("--client-id", args.client_id.is_some()),
-        ("--token-url", args.token_url.is_some()),
-    ];
-    if let Some((flag, _)) = given
-        .iter()
-        .find(|(flag, set)| *set && !allowed_flags(method).contains(flag))
-    {
-        let why = if *flag == "--user" && method == AuthMethod::Pat {
-            ": the token alone identifies the user"
-        } else {
-            ""
-        };
-        return Err(CliError::Usage(format!(
-            "{flag} does not apply to --auth {method}{why}"
-        )));
-    }
-    let required = |flag: &str, value: &Option<String>, what: &str| -> Result<String, CliError> {
-        match value.as_deref().map(str::trim) {
-            Some(v) if !v.is_empty() => Ok(v.to_owned()),
-            _ => Err(CliError::Usage(format!(
-                "--auth {method} needs {flag} ({what})"
-            ))),
-        }
+/// The flags of `integration add` as the domain's form. Only the CLI knows about files, so
+/// it reads the private key file (and checks it is an RSA key), but only once every other
+/// rule passed: a missing `--consumer-key` is reported before an unreadable key file.
+fn form_of(args: &IntegrationAddArgs) -> Result<IntegrationForm, CliError> {
+    let mut form = IntegrationForm {
+        org: args.org.clone(),
+        provider: args.provider.clone(),
+        base_url: args.base_url.clone(),
+        allow_http: args.allow_http,
+        no_verify_tls: args.no_verify_tls,
+        name: args.name.clone(),
+        auth: args.auth.clone(),
+        user: args.user.clone(),
+        client_id: args.client_id.clone(),
+        token_url: args.token_url.clone(),
+        consumer_key: args.consumer_key.clone(),
+        // Given or not, for the rules; the key itself is read below.
+        private_key_pem: args.private_key_file.as_ref().map(|_| Secret::new("")),
     };
-    let mut pending = PendingIntegration {
-        org: OrgRef::parse(&args.org),
-        provider,
-        name: String::new(),
-        base_url: BaseUrl::parse(&args.base_url, args.allow_http)?,
-        verify_tls: !args.no_verify_tls,
-        method,
-        user: None,
-        client_id: None,
-        token_url: None,
-        consumer_key: None,
-        private_key_pem: None,
-    };
-    match method {
-        AuthMethod::Pat | AuthMethod::ConnectJwt => {
-            pending.client_id = args.client_id.clone();
-        }
-        AuthMethod::Basic => {
-            let who = match provider {
-                Provider::JiraServer => "the Jira user name",
-                Provider::JiraCloud => "the Atlassian account email",
-            };
-            pending.user = Some(required("--user", &args.user, who)?);
-        }
-        AuthMethod::OAuth1 => {
-            pending.consumer_key = Some(required(
-                "--consumer-key",
-                &args.consumer_key,
-                "the application link's consumer key",
-            )?);
-            let path = args.private_key_file.as_ref().ok_or_else(|| {
-                CliError::Usage(
-                    "--auth oauth1 needs --private-key-file (the PEM of the RSA private key)"
-                        .into(),
-                )
-            })?;
+    domain::admin::check_registration(&form)?;
+    form.private_key_pem = match &args.private_key_file {
+        None => None,
+        Some(path) => {
             let pem = std::fs::read_to_string(path).map_err(|e| {
                 CliError::Usage(format!(
                     "cannot read --private-key-file {}: {e}",
@@ -374,40 +178,10 @@ fn validate_integration(args: &IntegrationAddArgs) -> Result<PendingIntegration,
             jira_http::oauth1::validate_private_key(&pem).map_err(|e| {
                 CliError::Usage(format!("--private-key-file {}: {e}", path.display()))
             })?;
-            pending.private_key_pem = Some(Secret::new(pem));
+            Some(Secret::new(pem))
         }
-        AuthMethod::OAuth2 => {
-            pending.client_id = Some(required(
-                "--client-id",
-                &args.client_id,
-                "the OAuth client id",
-            )?);
-            let token_url = match (&args.token_url, provider) {
-                (Some(url), _) => url.clone(),
-                (None, Provider::JiraCloud) => ATLASSIAN_TOKEN_URL.to_owned(),
-                (None, Provider::JiraServer) => {
-                    return Err(CliError::Usage(
-                        "--auth oauth2 on jira_server needs --token-url (e.g. https://jira.example.com/rest/oauth2/latest/token)".into(),
-                    ))
-                }
-            };
-            let checked = BaseUrl::parse(&token_url, args.allow_http).map_err(|e| {
-                CliError::Usage(e.0.replace("invalid base URL", "invalid --token-url"))
-            })?;
-            pending.token_url = Some(checked.as_str().to_owned());
-        }
-    }
-    if args.no_verify_tls && provider == Provider::JiraCloud {
-        return Err(CliError::Usage(
-            "--no-verify-tls is only for jira_server: Jira Cloud always presents a valid certificate".into(),
-        ));
-    }
-    pending.name = match args.name.as_deref().map(str::trim) {
-        Some("") => return Err(CliError::Usage("--name must not be empty".into())),
-        Some(n) => n.to_owned(),
-        None => jira_http::url::host_of(&pending.base_url),
     };
-    Ok(pending)
+    Ok(form)
 }
 
 /// One line of standard input, the line ending stripped.
@@ -421,18 +195,27 @@ fn read_line() -> Result<String, CliError> {
     Ok(text.strip_suffix('\r').unwrap_or(text).to_owned())
 }
 
-/// Reads the secret: one line of standard input.
+/// The secret: all of standard input (bounded), which must be exactly one line. A person
+/// typing at a terminal ends it with Enter.
 fn read_secret() -> Result<Secret, CliError> {
-    let secret = read_line()?;
-    if secret.is_empty() {
-        return Err(CliError::Usage(
-            "no secret on standard input: pipe the token or password as one line, e.g. `printf '%s\\n' \"$TOKEN\" | jira-search integration add ...`".into(),
-        ));
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Ok(secret_from_input(&read_line()?)?);
     }
-    if secret.chars().any(char::is_control) {
-        return Err(CliError::Usage(
-            "the secret on standard input contains control characters".into(),
-        ));
-    }
-    Ok(Secret::new(secret))
+    let mut input = Vec::new();
+    // A few bytes past the limit, so the domain sees that it is too long.
+    let limit = MAX_SECRET_LEN as u64 + 3;
+    std::io::stdin()
+        .lock()
+        .take(limit)
+        .read_to_end(&mut input)
+        .map_err(|e| CliError::Failure(format!("cannot read standard input: {e}")))?;
+    let text = if input.len() as u64 >= limit {
+        // Cut at the limit, maybe inside a character: the domain refuses it as too long.
+        String::from_utf8_lossy(&input).into_owned()
+    } else {
+        String::from_utf8(input).map_err(|_| {
+            CliError::Usage("the secret on standard input is not UTF-8 text".into())
+        })?
+    };
+    Ok(secret_from_input(&text)?)
 }

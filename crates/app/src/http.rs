@@ -7,27 +7,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use cache::AnyCache;
-use domain::{Branch, Provider, SearchError, SearchRequest, SearchService, SearchTrace};
+use domain::{
+    Branch, IntegrationId, IntegrationStore, JiraApi, OrgRef, Provider, SearchCache, SearchError,
+    SearchRequest, SearchTrace,
+};
 use http_body_util::Full;
 use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
-use jira_http::HyperJira;
 use serde_json::json;
-use store_sqlite::SqliteStore;
 
-use crate::metrics::Metrics;
-
-/// The search service as wired in production.
-pub type Search = SearchService<HyperJira<SqliteStore>, SqliteStore, AnyCache>;
-
-/// What every request handler shares.
-pub struct AppState {
-    /// The search use case with its adapters.
-    pub search: Arc<Search>,
-    /// Metrics registry.
-    pub metrics: Metrics,
-}
+use crate::service::AppState;
 
 /// A route, recognised from the path alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +31,10 @@ pub enum Route {
     Search {
         /// From the route's first segment.
         provider: Provider,
-        /// Slug or numeric id, as written.
-        org: String,
+        /// Slug or numeric id.
+        org: OrgRef,
         /// Digits.
-        integration_id: i64,
+        integration_id: IntegrationId,
     },
     /// Anything else.
     NotFound,
@@ -80,10 +69,10 @@ impl Route {
             return Self::NotFound;
         }
         match id.parse() {
-            Ok(integration_id) => Self::Search {
+            Ok(id) => Self::Search {
                 provider,
-                org: org.to_owned(),
-                integration_id,
+                org: OrgRef::parse(org),
+                integration_id: IntegrationId(id),
             },
             Err(_) => Self::NotFound,
         }
@@ -112,7 +101,15 @@ impl Route {
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// Answers one request, and logs one line for it.
-pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<Bytes>> {
+pub async fn handle<J, S, C, B>(
+    state: Arc<AppState<J, S, C>>,
+    req: Request<B>,
+) -> Response<Full<Bytes>>
+where
+    J: JiraApi,
+    S: IntegrationStore,
+    C: SearchCache,
+{
     let started = Instant::now();
     let _in_flight = state.metrics.start();
     let request_id = request_id(&req);
@@ -149,12 +146,12 @@ pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<B
             org,
             integration_id,
         }) => {
-            let s = search_request(&req, org, *integration_id);
-            let r = match state.search.search_json(*provider, &s, &trace).await {
-                Ok(json) => json_text_response(StatusCode::OK, json),
+            let s = search_request(&req, org.clone(), *integration_id);
+            let r = match state.search.search(*provider, &s, &trace).await {
+                Ok(json) => json_text_response(StatusCode::OK, json.into_string()),
                 Err(e) => error_response(&e),
             };
-            search = Some((*provider, s));
+            search = Some(s);
             r
         }
     };
@@ -166,11 +163,8 @@ pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<B
     let status = response.status().as_u16();
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     match &search {
-        Some((provider, s)) => {
-            let branch = s
-                .field
-                .as_deref()
-                .map_or("none", |f| Branch::of(*provider, f).name());
+        Some(s) => {
+            let branch = trace.branch().map_or("none", Branch::name);
             state.metrics.record(route_name, branch, status, elapsed);
             // The org and integration as the route names them; never the query or a user.
             tracing::info!(
@@ -179,7 +173,7 @@ pub async fn handle<B>(state: Arc<AppState>, req: Request<B>) -> Response<Full<B
                 route = route_name,
                 branch,
                 org = %s.org,
-                integration = s.integration_id,
+                integration = s.integration_id.0,
                 status,
                 latency_ms,
                 jira_calls = trace.jira_calls(),
@@ -218,7 +212,7 @@ fn request_id<B>(req: &Request<B>) -> String {
 }
 
 /// The caller's request: bearer token, route parts, and the last value of each parameter.
-fn search_request<B>(req: &Request<B>, org: &str, integration_id: i64) -> SearchRequest {
+fn search_request<B>(req: &Request<B>, org: OrgRef, integration_id: IntegrationId) -> SearchRequest {
     let token = req
         .headers()
         .get(AUTHORIZATION)
@@ -232,9 +226,11 @@ fn search_request<B>(req: &Request<B>, org: &str, integration_id: i64) -> Search
         .filter(|t| !t.is_empty());
     let mut search = SearchRequest {
         token,
-        org: org.to_owned(),
+        org,
         integration_id,
-        ..SearchRequest::default()
+        field: None,
+        query: None,
+        project: None,
     };
     if let Some(q) = req.uri().query() {
         for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
@@ -276,7 +272,9 @@ pub fn error_response(e: &SearchError) -> Response<Full<Bytes>> {
     }
 }
 
-async fn readyz(state: &AppState) -> Response<Full<Bytes>> {
+async fn readyz<J: JiraApi, S: IntegrationStore, C: SearchCache>(
+    state: &AppState<J, S, C>,
+) -> Response<Full<Bytes>> {
     let database = state.search.store().ping().await;
     let cache = state.search.cache();
     let cache_ok = cache.ping().await.is_ok();
@@ -296,7 +294,7 @@ async fn readyz(state: &AppState) -> Response<Full<Bytes>> {
     json_response(status, &body)
 }
 
-fn metrics(state: &AppState) -> Response<Full<Bytes>> {
+fn metrics<J, S, C>(state: &AppState<J, S, C>) -> Response<Full<Bytes>> {
     match state.metrics.encode() {
         Ok(text) => {
             let mut r = Response::new(Full::new(Bytes::from(text)));
@@ -348,8 +346,8 @@ mod tests {
     fn routes() {
         let search = |p, org: &str, id| Route::Search {
             provider: p,
-            org: org.into(),
-            integration_id: id,
+            org: OrgRef::parse(org),
+            integration_id: IntegrationId(id),
         };
         let cases = [
             ("/healthz", Route::Healthz),
@@ -393,7 +391,7 @@ mod tests {
             .header(AUTHORIZATION, "bearer jst_abc")
             .body(())
             .unwrap();
-        let s = search_request(&req, "acme", 3);
+        let s = search_request(&req, OrgRef::parse("acme"), IntegrationId(3));
         assert_eq!(s.field.as_deref(), Some("assignee"));
         assert_eq!(s.query.as_deref(), Some(" "));
         assert_eq!(s.project.as_deref(), Some("1"));
@@ -403,7 +401,7 @@ mod tests {
             .header(AUTHORIZATION, "Basic abc")
             .body(())
             .unwrap();
-        let s = search_request(&req, "acme", 3);
+        let s = search_request(&req, OrgRef::parse("acme"), IntegrationId(3));
         assert_eq!(s.field.as_deref(), Some(""));
         assert_eq!(s.query, None);
         assert_eq!(s.token, None);

@@ -2,7 +2,7 @@
 //! integration id, an endpoint template, an adapter: never a query, an org or a user.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use domain::IntegrationId;
@@ -72,7 +72,7 @@ pub struct IntegrationOutcomeLabels {
 }
 
 /// Reads the cache adapter's state at scrape time.
-pub type CacheStatsFn = Arc<dyn Fn() -> (&'static str, cache::CacheStats) + Send + Sync>;
+pub type CacheStatsFn = Arc<dyn Fn() -> (&'static str, domain::CacheStats) + Send + Sync>;
 
 fn latency_buckets() -> Histogram {
     Histogram::new([
@@ -175,11 +175,19 @@ pub struct Metrics {
     in_flight: Gauge,
     connections: Gauge,
     jira: Arc<JiraMetrics>,
+    cache: Arc<OnceLock<CacheStatsFn>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Metrics {
-    /// Registers every metric. `cache_stats` is read on each scrape.
-    pub fn new(cache_stats: CacheStatsFn) -> Self {
+    /// Registers every metric. The cache's counters appear once [`Metrics::watch_cache`]
+    /// says where to read them.
+    pub fn new() -> Self {
         let mut registry = Registry::with_prefix("jira_search");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -236,7 +244,8 @@ impl Metrics {
             "Breaker state changes by integration and new state (open, half_open, closed)",
             jira.breaker_transitions.clone(),
         );
-        registry.register_collector(Box::new(CacheCollector(cache_stats)));
+        let cache = Arc::new(OnceLock::new());
+        registry.register_collector(Box::new(CacheCollector(cache.clone())));
         Self {
             registry,
             requests,
@@ -244,7 +253,13 @@ impl Metrics {
             in_flight,
             connections,
             jira,
+            cache,
         }
+    }
+
+    /// Where each scrape reads the cache adapter's name and counters. The first call wins.
+    pub fn watch_cache(&self, read: CacheStatsFn) {
+        let _ = self.cache.set(read);
     }
 
     /// The observer to give the Jira client.
@@ -306,7 +321,9 @@ impl Drop for GaugeGuard {
     }
 }
 
-struct CacheCollector(CacheStatsFn);
+/// Reads the cache adapter's counters on each scrape, once the service is wired
+/// ([`Metrics::watch_cache`]); before that it reports nothing.
+struct CacheCollector(Arc<OnceLock<CacheStatsFn>>);
 
 impl fmt::Debug for CacheCollector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -316,7 +333,10 @@ impl fmt::Debug for CacheCollector {
 
 impl Collector for CacheCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
-        let (adapter, stats) = (self.0)();
+        let Some(read) = self.0.get() else {
+            return Ok(());
+        };
+        let (adapter, stats) = read();
         let mut metric = encoder.encode_descriptor(
             "cache_operations",
             "Cache operations by adapter and outcome (hit, miss, error; errors include writes and calls skipped while the breaker is open)",

@@ -419,3 +419,106 @@ fn bad_configuration_is_exit_2() {
         stderr(&out)
     );
 }
+
+/// The gaps a careless administrator found: each refused with exit 2 and one clear line,
+/// and nothing stored.
+fn as_refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn careless_input_is_refused_and_nothing_is_stored() {
+    let db = Db::new();
+    db.ok(&["org", "add", "acme"], "");
+    // An all-digit slug would be read as an org id by --org and by the search route.
+    for digits in ["123", "2", "0"] {
+        let out = db.cli(&["org", "add", digits], "");
+        assert_eq!(code(&out), 2, "{digits}");
+        assert!(
+            stderr(&out).contains("must not be all digits"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(db.ok(&["org", "list"], ""), "1\tacme");
+
+    let pat = ["--provider", "jira_server", "--auth", "pat"];
+    let server = |url: &str| {
+        let mut args = pat.to_vec();
+        args.extend_from_slice(&["--base-url", url]);
+        args.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>()
+    };
+    let ok_url = server("https://jira.example.com");
+    let huge_secret = "s".repeat(1_000_000);
+    let secrets: [(&str, &str); 5] = [
+        ("   \n", "only whitespace"),
+        ("tok\nsecond-line\n", "more than one line"),
+        ("tok\n\n", "more than one line"),
+        (&huge_secret, "too long"),
+        ("to\u{1b}k\n", "control characters"),
+    ];
+    for (stdin, why) in secrets {
+        let out = add(&db, &as_refs(&ok_url), stdin);
+        assert_eq!(code(&out), 2, "{why}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(why), "{why}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!err.contains("second-line") && !err.contains("sss"), "{err}");
+    }
+    let long_url = format!("https://jira.example.com/{}", "p".repeat(100_000));
+    let long_host = format!("https://{}.example.com", "h".repeat(300));
+    let urls: [(&str, &str); 3] = [
+        (&long_url, "at most 2048"),
+        (&long_host, "a host name has at most 253"),
+        ("https://jira.example.com\nX", "control character"),
+    ];
+    for (url, why) in urls {
+        let out = add(&db, &as_refs(&server(url)), "tok\n");
+        assert_eq!(code(&out), 2, "{why}");
+        let err = stderr(&out);
+        assert!(err.contains(why), "{why}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err:.300}");
+        assert!(err.len() < 1000, "{}", err.len());
+    }
+    let long_name = "n".repeat(201);
+    let names: [(&str, &str); 4] = [
+        ("a\tb", "control characters"),
+        ("a\nb", "control characters"),
+        ("\u{1b}[31mred", "control characters"),
+        (&long_name, "at most 200"),
+    ];
+    for (name, why) in names {
+        let mut args = ok_url.clone();
+        args.extend(["--name".to_owned(), name.to_owned()]);
+        let out = add(&db, &as_refs(&args), "tok\n");
+        assert_eq!(code(&out), 2, "{why}");
+        assert!(stderr(&out).contains(why), "{why}: {}", stderr(&out));
+        assert!(!stderr(&out).contains('\u{1b}'), "{}", stderr(&out));
+    }
+    assert_eq!(db.ok(&["integration", "list"], ""), "");
+    // And the input that is fine still works.
+    assert_eq!(add(&db, &as_refs(&ok_url), "tok\r\n").status.code(), Some(0));
+}
+
+#[test]
+fn a_malformed_database_url_is_exit_2_naming_the_variable() {
+    for (url, why) in [
+        ("", "is empty"),
+        ("   ", "is empty"),
+        ("sqlite://", "names no database file"),
+        ("postgres://db.example.com/js", "is not a SQLite URL"),
+        ("mysql://u:hunter2@db/js", "is not a SQLite URL"),
+    ] {
+        let out = std::process::Command::new(common::BIN)
+            .args(["org", "list"])
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{url:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("DATABASE_URL"), "{url:?}: {err}");
+        assert!(err.contains(why), "{url:?}: {err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(!err.contains("no such table"), "{err}");
+    }
+}

@@ -349,10 +349,14 @@ async fn every_status_row_of_the_contract() {
 async fn a_disabled_integration_is_404() {
     let w = World::new().await;
     let store = store_sqlite::SqliteStore::open(&w.db.url).await.unwrap();
-    store
-        .set_integration_enabled(domain::IntegrationId(w.server_id.parse().unwrap()), false)
-        .await
-        .unwrap();
+    let found = domain::AdminStore::set_integration_enabled(
+        &store,
+        domain::IntegrationId(w.server_id.parse().unwrap()),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(found);
     let svc = Service::start(&w.db, CacheKind::Memory, &[]);
     let a = get(
         &svc.url(&format!(

@@ -45,6 +45,16 @@ pub enum SqliteStoreError {
     /// URL, a backup path, a secret key.
     #[error("{0}")]
     InvalidInput(String),
+    /// The database file's directory does not exist (it is not created). Not a malformed
+    /// URL: the machine lacks something, so the CLI exits 1, as for any database it cannot
+    /// open.
+    #[error("cannot create the database {file}: the directory {dir} does not exist")]
+    DirectoryMissing {
+        /// The database file.
+        file: String,
+        /// Its missing directory.
+        dir: String,
+    },
     /// A stored row cannot be read back (says which row and column, never its secret).
     #[error("corrupt row in the database: {0}")]
     CorruptRow(String),
@@ -98,6 +108,7 @@ impl SqliteStoreError {
                     | sqlx::Error::TypeNotFound { .. }
             ),
             Self::Migrate(_) => false,
+            Self::DirectoryMissing { .. } => false,
             Self::InvalidInput(_)
             | Self::CorruptRow(_)
             | Self::UnknownOrg(_)

@@ -86,11 +86,10 @@ fn check_directory(file: &Path) -> Result<(), SqliteStoreError> {
     if dir.is_dir() {
         Ok(())
     } else {
-        Err(SqliteStoreError::InvalidInput(format!(
-            "cannot create the database {}: the directory {} does not exist",
-            file.display(),
-            dir.display()
-        )))
+        Err(SqliteStoreError::DirectoryMissing {
+            file: file.display().to_string(),
+            dir: dir.display().to_string(),
+        })
     }
 }
 

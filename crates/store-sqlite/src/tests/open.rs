@@ -91,9 +91,16 @@ async fn urls_that_name_no_sqlite_file_are_refused_before_connecting() {
     let msg = refused("postgres://admin:hunter2@db.example.com/js").await;
     assert!(!msg.contains("hunter2") && !msg.contains("admin"), "{msg}");
     assert!(msg.contains("postgres://***@db.example.com/js"), "{msg}");
-    // The directory of a file must exist; it is not created.
+    // The directory of a file must exist; it is not created. The URL is fine: the machine
+    // lacks the directory, which is not the user's typing mistake.
     let missing = format!("sqlite://{}/nope/t.db", dir.path().display());
-    assert!(refused(&missing).await.contains("does not exist"));
+    let err = SqliteStore::open(&missing).await.unwrap_err();
+    assert!(
+        matches!(err, SqliteStoreError::DirectoryMissing { .. }),
+        "{err}"
+    );
+    assert!(!err.is_user_error());
+    assert!(err.to_string().contains("does not exist"), "{err}");
     assert!(!dir.path().join("nope").exists());
     // Nothing was created in the working directory either.
     assert_eq!(cwd_files(), before);

@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# Installing what the scripts need, in one place (sourced, not run: defines functions only).
+# Every script that needs a program it may have to install calls `ensure_pkg`.
+
+# ensure_pkg COMMAND PACKAGE...: when COMMAND is not on PATH, installs the Debian PACKAGE(s)
+# with apt-get (through sudo when not root; `apt-get update` once per script run), then checks
+# that COMMAND is there. Does nothing when COMMAND is already there. Messages start with
+# "$LOG_TAG:" (set by the calling script).
+ensure_pkg() {
+  local command=$1; shift
+  if command -v "$command" >/dev/null 2>&1; then return 0; fi
+  echo "${LOG_TAG:-pkg}: no $command; installing $* with apt-get"
+  local as_root=()
+  if [[ $(id -u) -ne 0 ]]; then as_root=(sudo); fi
+  if [[ -z "${pkg_apt_updated:-}" ]]; then
+    "${as_root[@]}" apt-get update -qq || return 1
+    pkg_apt_updated=1
+  fi
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || return 1
+  if ! command -v "$command" >/dev/null 2>&1; then
+    echo "${LOG_TAG:-pkg}: $command is still missing after installing $*" >&2
+    return 1
+  fi
+}
