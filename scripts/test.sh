@@ -32,8 +32,9 @@ export PRISM_BIN="$PWD/tools/prism/node_modules/.bin/prism"
 
 echo "test: the workspace's tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  # The workspace has no doctests (nextest runs none), so nextest's summary is the last word.
   cargo nextest run --workspace --locked --no-fail-fast
+  # nextest runs no doctests: the examples in the libraries' documentation run here.
+  cargo test --workspace --doc --locked
 else
   cargo test --workspace --locked --no-fail-fast
 fi

@@ -10,7 +10,7 @@ use store_sqlite::{SecretKey, SqliteStore};
 use crate::config::{
     Command, IntegrationAddArgs, IntegrationCommand, OrgCommand, SecretKeyCommand, TokenCommand,
 };
-use crate::CliError;
+use crate::error::{error_chain, CliError};
 
 /// Runs one administrative command against the database.
 pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
@@ -40,9 +40,7 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
             // Every rule is checked before the secret is read, so a typo in a flag does not
             // swallow a pasted token.
             let pending = admin.prepare_integration(&form_of(&args)?).await?;
-            let id = admin
-                .register_integration(pending, read_secret()?)
-                .await?;
+            let id = admin.register_integration(pending, read_secret()?).await?;
             println!("{id}");
         }
         Command::Integration(IntegrationCommand::List { org }) => {
@@ -71,7 +69,9 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
                 .await?;
         }
         Command::Integration(IntegrationCommand::Enable { id }) => {
-            admin.set_integration_enabled(IntegrationId(id), true).await?;
+            admin
+                .set_integration_enabled(IntegrationId(id), true)
+                .await?;
         }
         Command::Integration(IntegrationCommand::Check { id }) => {
             let jira = jira_http::HyperJira::with_credential_updates(
@@ -140,7 +140,7 @@ pub async fn open_store(
             } else {
                 CliError::Failure(format!(
                     "cannot open the database {database_url}: {}",
-                    crate::error_chain(&e)
+                    error_chain(&e)
                 ))
             }
         })
@@ -213,9 +213,8 @@ fn read_secret() -> Result<Secret, CliError> {
         // Cut at the limit, maybe inside a character: the domain refuses it as too long.
         String::from_utf8_lossy(&input).into_owned()
     } else {
-        String::from_utf8(input).map_err(|_| {
-            CliError::Usage("the secret on standard input is not UTF-8 text".into())
-        })?
+        String::from_utf8(input)
+            .map_err(|_| CliError::Usage("the secret on standard input is not UTF-8 text".into()))?
     };
     Ok(secret_from_input(&text)?)
 }

@@ -1,10 +1,17 @@
-//! Command line and configuration (contract.md): every setting is a flag of `serve` and an
-//! environment variable; the flag wins.
+//! Command line and configuration (docs/api.md, docs/operations.md): every setting is a flag of `serve` and an
+//! environment variable; the flag wins. Each default is the library's own (written once).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use domain::SearchSettings;
+use jira_http::{GuardSettings, JiraHttpConfig};
+
+use crate::service::ServingSettings;
+
+/// Where `serve` listens and `healthcheck` asks, unless told otherwise.
+pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 
 /// Which Jira users, issues or field values match what I typed?
 #[derive(Debug, Parser)]
@@ -48,7 +55,7 @@ pub enum Command {
     /// Exit 0 when the local server's /healthz answers (for container healthchecks).
     Healthcheck {
         /// The server's address (`0.0.0.0` and `::` are asked on the loopback).
-        #[arg(long = "listen", env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+        #[arg(long = "listen", env = "LISTEN_ADDR", default_value = DEFAULT_LISTEN_ADDR)]
         listen_addr: SocketAddr,
     },
 }
@@ -77,7 +84,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Where to listen.
-    #[arg(long = "listen", env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long = "listen", env = "LISTEN_ADDR", default_value = DEFAULT_LISTEN_ADDR)]
     pub listen_addr: SocketAddr,
 
     /// Redis URL of the shared cache; unset means an in-process cache.
@@ -89,7 +96,7 @@ pub struct ServeArgs {
     pub redis_key_prefix: String,
 
     /// Lifetime of cached Jira answers, in seconds.
-    #[arg(long, env = "CACHE_TTL_SECONDS", default_value_t = 240, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "CACHE_TTL_SECONDS", default_value_t = SearchSettings::default().cache_ttl.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub cache_ttl_seconds: u64,
 
     /// Most entries the in-process cache holds.
@@ -97,33 +104,33 @@ pub struct ServeArgs {
     pub cache_max_entries: u64,
 
     /// Overall deadline of one call to Jira, in seconds.
-    #[arg(long, env = "JIRA_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    #[arg(long, env = "JIRA_TIMEOUT_SECONDS", default_value_t = JiraHttpConfig::default().timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=600))]
     pub jira_timeout_seconds: u64,
 
     /// Most calls in flight to one integration's Jira at once; more wait for a free slot
     /// within their deadline, so one tenant's slow Jira cannot hold every connection.
-    #[arg(long, env = "JIRA_MAX_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, env = "JIRA_MAX_CONCURRENCY", default_value_t = GuardSettings::default().max_concurrent as u32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub jira_max_concurrency: u32,
 
     /// Consecutive failures (timeouts, unreachable, 5xx) of one integration's Jira that open
     /// its breaker; 0 turns the breaker off.
-    #[arg(long, env = "JIRA_BREAKER_FAILURES", default_value_t = 5)]
+    #[arg(long, env = "JIRA_BREAKER_FAILURES", default_value_t = GuardSettings::default().breaker_failures)]
     pub jira_breaker_failures: u32,
 
     /// How long an open breaker fails searches at once before probing Jira, in seconds.
-    #[arg(long, env = "JIRA_BREAKER_COOLDOWN_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, env = "JIRA_BREAKER_COOLDOWN_SECONDS", default_value_t = GuardSettings::default().breaker_cooldown.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub jira_breaker_cooldown_seconds: u64,
 
     /// Most client connections served at once; further ones wait in the listen backlog.
-    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = ServingSettings::default().max_connections as u32, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
 
     /// How long a client may take to send a request's headers, in seconds.
-    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = ServingSettings::default().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..=600))]
     pub header_read_timeout_seconds: u64,
 
     /// How long SIGTERM waits for in-flight requests, in seconds.
-    #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    #[arg(long, env = "SHUTDOWN_GRACE_SECONDS", default_value_t = ServingSettings::default().shutdown_grace.as_secs())]
     pub shutdown_grace_seconds: u64,
 
     /// Log line format.

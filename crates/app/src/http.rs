@@ -16,7 +16,8 @@ use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENT
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 
-use crate::service::AppState;
+use crate::error::error_chain;
+use crate::state::AppState;
 
 /// A route, recognised from the path alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,7 +213,11 @@ fn request_id<B>(req: &Request<B>) -> String {
 }
 
 /// The caller's request: bearer token, route parts, and the last value of each parameter.
-fn search_request<B>(req: &Request<B>, org: OrgRef, integration_id: IntegrationId) -> SearchRequest {
+fn search_request<B>(
+    req: &Request<B>,
+    org: OrgRef,
+    integration_id: IntegrationId,
+) -> SearchRequest {
     let token = req
         .headers()
         .get(AUTHORIZATION)
@@ -245,7 +250,7 @@ fn search_request<B>(req: &Request<B>, org: OrgRef, integration_id: IntegrationI
     search
 }
 
-/// Every [`SearchError`] to its status and body (contract.md's table).
+/// Every [`SearchError`] to its status and body (docs/api.md's table).
 pub fn error_response(e: &SearchError) -> Response<Full<Bytes>> {
     let detail = |status| json_response(status, &json!({"detail": e.to_string()}));
     match e {
@@ -259,11 +264,11 @@ pub fn error_response(e: &SearchError) -> Response<Full<Bytes>> {
         SearchError::IntegrationNotFound => empty_response(StatusCode::NOT_FOUND),
         SearchError::FieldRequired | SearchError::QueryRequired => detail(StatusCode::BAD_REQUEST),
         SearchError::Jira { source, .. } => {
-            tracing::warn!(error = %crate::error_chain(source), "jira call failed");
+            tracing::warn!(error = %error_chain(source), "jira call failed");
             detail(StatusCode::BAD_REQUEST)
         }
         SearchError::Store(source) => {
-            tracing::error!(error = %crate::error_chain(source), "store failed");
+            tracing::error!(error = %error_chain(source), "store failed");
             json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &json!({"detail": "Service unavailable: the database did not answer"}),
@@ -284,7 +289,7 @@ async fn readyz<J: JiraApi, S: IntegrationStore, C: SearchCache>(
         "cache": {"kind": cache.kind(), "status": if cache_ok { "ok" } else { "down" }},
     });
     if let Err(e) = &database {
-        tracing::error!(error = %crate::error_chain(e), "readiness: database failed");
+        tracing::error!(error = %error_chain(e), "readiness: database failed");
     }
     let status = if database.is_ok() {
         StatusCode::OK

@@ -11,9 +11,10 @@ use store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 
 use crate::config::ServeArgs;
+use crate::error::{error_chain, CliError};
 use crate::metrics::Metrics;
 use crate::service::{Service, ServingSettings};
-use crate::{telemetry, CliError};
+use crate::telemetry;
 
 /// The service as wired in production.
 pub type ProductionService = Service<HyperJira<SqliteStore>, SqliteStore, AnyCache>;
@@ -54,7 +55,7 @@ async fn build(database_url: &str, args: &ServeArgs) -> Result<ProductionService
     let report = store
         .secrets_report()
         .await
-        .map_err(|e| CliError::Failure(format!("cannot start: {}", crate::error_chain(&e))))?;
+        .map_err(|e| CliError::Failure(format!("cannot start: {}", error_chain(&e))))?;
     if !sealed {
         tracing::warn!(
             "SECRET_KEY is not set: Jira credentials are stored in plain text in the database (see docs/operations.md)"

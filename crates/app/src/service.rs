@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::http::handle;
 use crate::metrics::Metrics;
+use crate::state::AppState;
 
 /// Largest request head (request line and headers) served; a larger one gets 431.
 pub const MAX_HEAD_BYTES: usize = 32 * 1024;
@@ -40,14 +41,6 @@ impl Default for ServingSettings {
             shutdown_grace: Duration::from_secs(10),
         }
     }
-}
-
-/// What every request handler shares: the search use case over its adapters, and metrics.
-pub struct AppState<J, S, C> {
-    /// The search use case with its adapters.
-    pub search: Arc<SearchService<J, S, C>>,
-    /// Metrics registry.
-    pub metrics: Metrics,
 }
 
 /// The whole HTTP service over adapters of the caller's choice.

@@ -446,7 +446,9 @@ fn careless_input_is_refused_and_nothing_is_stored() {
     let server = |url: &str| {
         let mut args = pat.to_vec();
         args.extend_from_slice(&["--base-url", url]);
-        args.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>()
+        args.iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<String>>()
     };
     let ok_url = server("https://jira.example.com");
     let huge_secret = "s".repeat(1_000_000);
@@ -463,7 +465,10 @@ fn careless_input_is_refused_and_nothing_is_stored() {
         let err = stderr(&out);
         assert!(err.contains(why), "{why}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-        assert!(!err.contains("second-line") && !err.contains("sss"), "{err}");
+        assert!(
+            !err.contains("second-line") && !err.contains("sss"),
+            "{err}"
+        );
     }
     let long_url = format!("https://jira.example.com/{}", "p".repeat(100_000));
     let long_host = format!("https://{}.example.com", "h".repeat(300));
@@ -497,7 +502,10 @@ fn careless_input_is_refused_and_nothing_is_stored() {
     }
     assert_eq!(db.ok(&["integration", "list"], ""), "");
     // And the input that is fine still works.
-    assert_eq!(add(&db, &as_refs(&ok_url), "tok\r\n").status.code(), Some(0));
+    assert_eq!(
+        add(&db, &as_refs(&ok_url), "tok\r\n").status.code(),
+        Some(0)
+    );
 }
 
 #[test]

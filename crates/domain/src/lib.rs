@@ -11,6 +11,7 @@ pub mod cache_key;
 pub mod choice;
 pub mod coalesce;
 pub mod jira_request;
+pub mod messages;
 pub mod model;
 pub mod ports;
 pub mod rules;

@@ -1,8 +1,5 @@
-//! The pure rules of the branches besides labels: JQL building, JQL field names, Jira's
-//! highlighted HTML as plain text, and the issue-search error messages.
-
-use crate::model::Provider;
-use crate::ports::JiraError;
+//! The pure rules of the branches besides labels and messages: JQL building, JQL field
+//! names, Jira's highlighted HTML as plain text.
 
 /// Escapes text for a JQL string literal: backslash first, then the double quote, so a
 /// trailing backslash can never swallow the closing quote.
@@ -54,48 +51,6 @@ pub fn plain_text(html: &str) -> String {
         }
     }
     htmlize::unescape(text).into_owned()
-}
-
-/// Sentry's message for the 401 of an issue search (a 400 here, where Sentry answers 500).
-pub const UNAUTHORIZED: &str =
-    "Unauthorized: either your access token was invalid or you do not have access";
-
-/// The caller's message for a failed issue search (docs/api.md).
-pub fn issue_error_message(provider: Provider, error: &JiraError) -> String {
-    let name = provider.display_name();
-    match error {
-        JiraError::Status { status: 401, .. } => UNAUTHORIZED.to_owned(),
-        JiraError::Status {
-            status: 400,
-            errors,
-            ..
-        } if !errors.is_empty() => "Invalid integration action".to_owned(),
-        JiraError::Status {
-            status,
-            error_messages,
-            errors,
-        } => {
-            let mut text = error_messages.join(" ");
-            if !errors.is_empty() {
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-                let pairs: Vec<String> = errors.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-                text.push_str(&pairs.join(" "));
-            }
-            if text.is_empty() {
-                text = "unknown error".to_owned();
-            }
-            format!("Error Communicating with {name} (HTTP {status}): {text}")
-        }
-        JiraError::Timeout => format!("Error Communicating with {name} (HTTP 504): unknown error"),
-        JiraError::Unreachable { host, .. } => format!("Unable to reach host: {host}"),
-        // A 2xx answer that is not the JSON of an issue search.
-        JiraError::InvalidBody(_) => {
-            format!("Error Communicating with {name} (HTTP 200): unknown error")
-        }
-        JiraError::Config(detail) => format!("Error Communicating with {name}: {detail}"),
-    }
 }
 
 #[cfg(test)]
@@ -151,74 +106,5 @@ mod tests {
         assert_eq!(jql_field_name("customfield_"), "customfield_");
         assert_eq!(jql_field_name("sprint"), "sprint");
         assert_eq!(jql_field_name("project"), "project");
-    }
-
-    #[test]
-    fn issue_error_messages() {
-        let status = |status: u16, m: &[&str], e: &[(&str, &str)]| JiraError::Status {
-            status,
-            error_messages: m.iter().map(|s| s.to_string()).collect(),
-            errors: e
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        };
-        let s = Provider::JiraServer;
-        let c = Provider::JiraCloud;
-        let rows = [
-            (
-                s,
-                status(502, &[], &[]),
-                "Error Communicating with Jira Server (HTTP 502): unknown error",
-            ),
-            (
-                c,
-                status(502, &[], &[]),
-                "Error Communicating with Jira (HTTP 502): unknown error",
-            ),
-            (
-                s,
-                status(400, &["Bad", "JQL"], &[]),
-                "Error Communicating with Jira Server (HTTP 400): Bad JQL",
-            ),
-            (
-                c,
-                status(500, &["Oops"], &[("jql", "bad"), ("x", "y")]),
-                "Error Communicating with Jira (HTTP 500): Oops jql: bad x: y",
-            ),
-            (
-                c,
-                status(403, &[], &[("a", "b")]),
-                "Error Communicating with Jira (HTTP 403): a: b",
-            ),
-            (
-                s,
-                status(400, &["m"], &[("jql", "bad")]),
-                "Invalid integration action",
-            ),
-            (s, status(401, &["Login"], &[]), UNAUTHORIZED),
-            (c, status(401, &[], &[]), UNAUTHORIZED),
-            (
-                s,
-                JiraError::Timeout,
-                "Error Communicating with Jira Server (HTTP 504): unknown error",
-            ),
-            (
-                c,
-                JiraError::Unreachable {
-                    host: "acme.atlassian.net".into(),
-                    detail: "dns".into(),
-                },
-                "Unable to reach host: acme.atlassian.net",
-            ),
-            (
-                s,
-                JiraError::InvalidBody("x".into()),
-                "Error Communicating with Jira Server (HTTP 200): unknown error",
-            ),
-        ];
-        for (provider, error, message) in rows {
-            assert_eq!(issue_error_message(provider, &error), message, "{error:?}");
-        }
     }
 }

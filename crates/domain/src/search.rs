@@ -1,6 +1,5 @@
 //! The search use case: "which Jira users / issues / field values match what I typed?".
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -10,10 +9,15 @@ use crate::cache_key::cache_key;
 use crate::choice::{self, Choice};
 use crate::coalesce::Coalescer;
 use crate::jira_request::{self, JiraRequest};
+use crate::messages;
 use crate::model::{Integration, IntegrationId, OrgRef, Provider};
 use crate::ports::{IntegrationStore, JiraApi, JiraError, SearchCache, StoreError};
 use crate::rules;
 use crate::token::hash_token;
+
+mod trace;
+
+pub use trace::{Branch, CacheOutcome, ChoicesJson, SearchTrace};
 
 /// A search as the caller asked for it, before any check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +36,7 @@ pub struct SearchRequest {
     pub project: Option<String>,
 }
 
-/// Why a search gives no list. Each variant is one row of contract.md's status table.
+/// Why a search gives no list. Each variant is one row of docs/api.md's status table.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     /// No token, or one that is unknown or revoked.
@@ -80,148 +84,6 @@ impl Default for SearchSettings {
         }
     }
 }
-
-/// The branch a search takes, decided by its `field` (and the route's provider).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Branch {
-    /// `assignee`, `reporter`: user search.
-    Users,
-    /// `externalIssue`, `parent`: issue search.
-    Issues,
-    /// `project` on Jira Cloud: project search.
-    Projects,
-    /// Any other field: JQL autocomplete.
-    Autocomplete,
-}
-
-impl Branch {
-    /// The branch of `field` on an integration of `provider`.
-    pub fn of(provider: Provider, field: &str) -> Self {
-        match field {
-            "assignee" | "reporter" => Self::Users,
-            "externalIssue" | "parent" => Self::Issues,
-            "project" if provider == Provider::JiraCloud => Self::Projects,
-            _ => Self::Autocomplete,
-        }
-    }
-
-    /// `users`, `issues`, `projects` or `autocomplete` (a bounded label).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Users => "users",
-            Self::Issues => "issues",
-            Self::Projects => "projects",
-            Self::Autocomplete => "autocomplete",
-        }
-    }
-}
-
-/// How a search used the cache.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum CacheOutcome {
-    /// The search ended before reading the cache.
-    #[default]
-    None,
-    /// The answer came from the cache.
-    Hit,
-    /// Not in the cache: Jira was asked.
-    Miss,
-    /// The cache failed: Jira was asked.
-    Error,
-    /// The branch is never cached (issues).
-    Bypass,
-}
-
-impl CacheOutcome {
-    /// `none`, `hit`, `miss`, `error` or `bypass`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Hit => "hit",
-            Self::Miss => "miss",
-            Self::Error => "error",
-            Self::Bypass => "bypass",
-        }
-    }
-}
-
-/// What one search did, for its log line and metrics: filled in while it runs (it may be
-/// shared by the coalesced calls of one search, hence the lock).
-#[derive(Debug, Default)]
-pub struct SearchTrace(Mutex<Traced>);
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Traced {
-    branch: Option<Branch>,
-    jira_calls: u32,
-    cache: CacheOutcome,
-}
-
-impl SearchTrace {
-    fn traced(&self) -> std::sync::MutexGuard<'_, Traced> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The branch taken, once the checks before it passed.
-    pub fn branch(&self) -> Option<Branch> {
-        self.traced().branch
-    }
-
-    /// Calls made to Jira.
-    pub fn jira_calls(&self) -> u32 {
-        self.traced().jira_calls
-    }
-
-    /// The outcome of the last cache read (the answer's own, after any project lookup).
-    pub fn cache(&self) -> CacheOutcome {
-        self.traced().cache
-    }
-
-    fn set_branch(&self, branch: Branch) {
-        self.traced().branch = Some(branch);
-    }
-
-    fn jira_call(&self) {
-        self.traced().jira_calls += 1;
-    }
-
-    fn set_cache(&self, outcome: CacheOutcome) {
-        self.traced().cache = outcome;
-    }
-}
-
-/// A search's answer: the JSON text of the list of [`Choice`]s, as the HTTP answer carries
-/// it (a cache hit is returned as stored, never decoded and encoded again).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChoicesJson(String);
-
-impl ChoicesJson {
-    /// The JSON text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The JSON text, owned.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-
-    /// The choices, decoded.
-    ///
-    /// # Errors
-    /// When the text is not a list of choices (only a corrupted cache entry could be).
-    pub fn choices(&self) -> Result<Vec<Choice>, serde_json::Error> {
-        serde_json::from_str(&self.0)
-    }
-}
-
-/// The message of every user-search failure.
-pub const USERS_ERROR: &str = "Unable to fetch users from Jira";
-
-/// The message of every Cloud project-search failure.
-pub const PROJECTS_ERROR: &str = "Unable to fetch projects from Jira";
 
 /// The search service: checks in the order of docs/api.md, then the branch.
 /// Identical Jira calls in flight at the same moment are made once ([`Coalescer`]).
@@ -288,7 +150,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             Branch::Projects => self.search_projects(&integration, query, t).await,
             Branch::Autocomplete => self.autocomplete(&integration, field, query, t).await,
         }?;
-        Ok(ChoicesJson(json))
+        Ok(ChoicesJson::from(json))
     }
 
     /// Checks 1 and 2: the caller's token, the org, and the integration.
@@ -325,7 +187,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         trace: &SearchTrace,
     ) -> Result<String, SearchError> {
         let users_error = |source| SearchError::Jira {
-            message: USERS_ERROR.to_owned(),
+            message: messages::USERS_ERROR.to_owned(),
             source,
         };
         let project_key = match project.filter(|p| !p.is_empty()) {
@@ -378,7 +240,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             })
             .await
             .map_err(|source| SearchError::Jira {
-                message: rules::issue_error_message(integration.provider, &source),
+                message: messages::issue_error_message(integration.provider, &source),
                 source,
             })
     }
@@ -402,7 +264,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         )
         .await
         .map_err(|source| SearchError::Jira {
-            message: PROJECTS_ERROR.to_owned(),
+            message: messages::PROJECTS_ERROR.to_owned(),
             source,
         })
     }
@@ -428,7 +290,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         )
         .await
         .map_err(|source| SearchError::Jira {
-            message: format!("Unable to fetch autocomplete for {field} from Jira"),
+            message: messages::autocomplete_error(field),
             source,
         })
     }

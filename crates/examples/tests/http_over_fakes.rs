@@ -21,7 +21,12 @@ async fn get(url: &str, token: &str) -> (u16, Value) {
         .expect("a valid request");
     let response = client.request(request).await.expect("the service answers");
     let status = response.status().as_u16();
-    let body = response.into_body().collect().await.expect("a body").to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 

@@ -1,7 +1,10 @@
 //! One attempt at a call: authenticate (OAuth 2.0 through the token manager, every other
 //! scheme through [`crate::auth`]), send the GET, read the answer. Retries, the deadline and
-//! the guard are the caller's (`with_retries` and `guarded` in crates/jira-http/src/lib.rs).
+//! the guard are the caller's (`with_retries` and `guarded` in
+//! crates/jira-http/src/hyper_jira.rs). An [`Attempter`] borrows from the client only what an
+//! attempt needs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,7 +14,12 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{HeaderValue, ACCEPT, AUTHORIZATION, USER_AGENT};
 use hyper::{Method, Request};
 
-use crate::{auth, errors, oauth2, url, HyperJira, MAX_BODY_BYTES};
+use crate::auth;
+use crate::client::{HttpsClient, MAX_BODY_BYTES};
+use crate::errors;
+use crate::oauth1;
+use crate::oauth2;
+use crate::url;
 
 /// One attempt at a call: Jira's answer, and the wait it asked for when it answered 429 or
 /// 503 (`Retry-After`, `X-RateLimit-Reset`).
@@ -30,7 +38,21 @@ impl Attempt {
     }
 }
 
-impl<U: CredentialUpdates> HyperJira<U> {
+/// What attempts at calls to one integration need from the client.
+pub(crate) struct Attempter<'a, U> {
+    /// The pooled client for the integration (verifying TLS or not).
+    pub(crate) http: &'a HttpsClient,
+    /// Sent as `User-Agent`.
+    pub(crate) user_agent: &'a str,
+    /// Parsed OAuth 1.0a signing keys.
+    pub(crate) oauth1_keys: &'a oauth1::KeyCache,
+    /// The OAuth 2.0 access tokens.
+    pub(crate) oauth2: &'a oauth2::TokenManager,
+    /// Where rotated OAuth 2.0 refresh tokens are saved; `None` refuses OAuth 2.0.
+    pub(crate) updates: Option<&'a Arc<U>>,
+}
+
+impl<U: CredentialUpdates> Attempter<'_, U> {
     /// One authenticated attempt.
     pub(crate) async fn call(&self, integration: &Integration, request: &JiraRequest) -> Attempt {
         match oauth2::Grant::of(integration) {
@@ -44,7 +66,7 @@ impl<U: CredentialUpdates> HyperJira<U> {
                     base: &integration.base_url,
                     request,
                 };
-                match auth::authorization_for(&integration.credentials, target, &self.oauth1_keys) {
+                match auth::authorization_for(&integration.credentials, target, self.oauth1_keys) {
                     Ok(auth) => self.send(integration, request, auth).await,
                     Err(e) => Attempt::failed(e),
                 }
@@ -60,15 +82,15 @@ impl<U: CredentialUpdates> HyperJira<U> {
         request: &JiraRequest,
         grant: &oauth2::Grant<'_>,
     ) -> Result<Attempt, JiraError> {
-        let Some(updates) = &self.updates else {
+        let Some(updates) = self.updates else {
             // Fail before the token endpoint rotates a refresh token nobody could save.
             return Err(JiraError::Config(
                 "OAuth 2.0 needs a credential store to persist rotated refresh tokens, and this Jira client has no credential store"
                     .to_owned(),
             ));
         };
-        let http = self.http_for(integration);
-        let ua = &self.config.user_agent;
+        let http = self.http;
+        let ua = self.user_agent;
         let token = self
             .oauth2
             .access_token(http, ua, grant, updates, None)
@@ -99,7 +121,7 @@ impl<U: CredentialUpdates> HyperJira<U> {
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(
                 USER_AGENT,
-                HeaderValue::from_str(&self.config.user_agent)
+                HeaderValue::from_str(self.user_agent)
                     .unwrap_or_else(|_| HeaderValue::from_static("jira-search")),
             )
             .header(AUTHORIZATION, auth)
@@ -116,7 +138,7 @@ impl<U: CredentialUpdates> HyperJira<U> {
             host: host.to_owned(),
             detail,
         };
-        let response = match self.http_for(integration).request(req).await {
+        let response = match self.http.request(req).await {
             Ok(response) => response,
             Err(e) => return Attempt::failed(unreachable(errors::describe_client_error(&e))),
         };

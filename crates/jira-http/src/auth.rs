@@ -8,7 +8,9 @@ use base64::Engine;
 use domain::{BaseUrl, Credentials, JiraError, JiraRequest, Secret};
 use hyper::header::HeaderValue;
 
-use crate::{connect_jwt, oauth1, url};
+use crate::connect_jwt;
+use crate::oauth1;
+use crate::url;
 
 /// What a per-request signature covers.
 #[derive(Debug, Clone, Copy)]

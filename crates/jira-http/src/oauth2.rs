@@ -20,7 +20,9 @@ use hyper::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use hyper::{Method, Request};
 use sha2::{Digest, Sha256};
 
-use crate::HttpsClient;
+use crate::client::HttpsClient;
+use crate::errors;
+use crate::observer::{JiraObserver, NoObserver};
 
 /// Renew a token this long before it expires (half its lifetime if that is shorter).
 pub const RENEW_BEFORE: Duration = Duration::from_secs(60);
@@ -103,12 +105,12 @@ struct AccessToken {
 pub struct TokenManager {
     states: Mutex<HashMap<IntegrationId, Arc<tokio::sync::Mutex<TokenState>>>>,
     renewals: std::sync::atomic::AtomicU64,
-    observer: Arc<dyn crate::JiraObserver>,
+    observer: Arc<dyn JiraObserver>,
 }
 
 impl Default for TokenManager {
     fn default() -> Self {
-        Self::new(Arc::new(crate::NoObserver))
+        Self::new(Arc::new(NoObserver))
     }
 }
 
@@ -126,7 +128,7 @@ fn digest(s: &Secret) -> [u8; 32] {
 
 impl TokenManager {
     /// A manager that reports each renewal to `observer`.
-    pub fn new(observer: Arc<dyn crate::JiraObserver>) -> Self {
+    pub fn new(observer: Arc<dyn JiraObserver>) -> Self {
         Self {
             states: Mutex::default(),
             renewals: std::sync::atomic::AtomicU64::new(0),
@@ -211,7 +213,7 @@ impl TokenManager {
                 .map_err(domain::StoreError::unavailable)
                 .and_then(|saved| saved)
                 .map_err(|e| {
-                    let why = crate::errors::with_causes(&e);
+                    let why = errors::with_causes(&e);
                     tracing::error!(
                         integration = grant.id.0,
                         error = %why,
@@ -301,7 +303,7 @@ async fn request_token(
     let response = http
         .request(req)
         .await
-        .map_err(|e| unreachable(crate::errors::describe_client_error(&e)))?;
+        .map_err(|e| unreachable(errors::describe_client_error(&e)))?;
     let status = response.status();
     let body = Limited::new(response.into_body(), MAX_TOKEN_BODY)
         .collect()

@@ -1,4 +1,4 @@
-//! The domain's store contract (`crates/domain/src/testing/contract/store.rs`) against
+//! The domain's store contract (`crates/domain/src/testing/contract/store/`) against
 //! SQLite: on files, as the service runs, and in memory.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::InvalidInput;
+use super::invalid::InvalidInput;
 
 /// Longest URL accepted (base URL, token URL): real Jira URLs are far shorter, and a URL is
 /// echoed in listings and messages.

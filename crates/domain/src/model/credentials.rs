@@ -1,6 +1,6 @@
 //! What the service sends to Jira to prove who it is, one variant per auth method.
 
-use super::AuthMethod;
+use super::provider::AuthMethod;
 use crate::secret::Secret;
 
 /// What the service sends to Jira to prove who it is. `Debug` prints no secret.

@@ -1,6 +1,10 @@
 //! One connected Jira instance: as registered, as stored, and as listed.
 
-use super::{AuthMethod, BaseUrl, Credentials, IntegrationId, InvalidInput, Provider, Slug};
+use super::base_url::BaseUrl;
+use super::credentials::Credentials;
+use super::invalid::InvalidInput;
+use super::org::{IntegrationId, Slug};
+use super::provider::{AuthMethod, Provider};
 
 /// One connected Jira instance, credentials included.
 #[derive(Debug, Clone, PartialEq, Eq)]

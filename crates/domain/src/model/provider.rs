@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::InvalidInput;
+use super::invalid::InvalidInput;
 
 /// Which flavour of Jira an integration talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::BoxError;
+use super::error::BoxError;
 
 /// A failure of the cache; the search treats it as a miss.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use super::BoxError;
+use super::error::BoxError;
 use crate::model::{
     Integration, IntegrationId, IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Slug,
 };

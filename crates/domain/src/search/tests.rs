@@ -623,7 +623,7 @@ async fn issue_search_errors_carry_the_spec_messages() {
             status(400, &[], &[("jql", "bad")]),
             "Invalid integration action",
         ),
-        (status(401, &[], &[]), crate::rules::UNAUTHORIZED),
+        (status(401, &[], &[]), crate::messages::UNAUTHORIZED),
         (
             JiraError::Timeout,
             "Error Communicating with Jira Server (HTTP 504): unknown error",

@@ -1,0 +1,15 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use domain::SearchService;
+
+use crate::metrics::Metrics;
+
+/// What every request handler shares: the search use case over its adapters, and metrics.
+pub struct AppState<J, S, C> {
+    /// The search use case with its adapters.
+    pub search: Arc<SearchService<J, S, C>>,
+    /// Metrics registry.
+    pub metrics: Metrics,
+}
