@@ -1,5 +1,7 @@
 //! What a failed command prints and which exit code it means.
 
+pub use domain::error_chain;
+
 /// A failure of a command: what to print and which exit code (2 for the user's input).
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -45,19 +47,4 @@ impl From<domain::InvalidInput> for CliError {
     fn from(e: domain::InvalidInput) -> Self {
         Self::Usage(e.0)
     }
-}
-
-/// An error and its sources on one line, `a: b: c`, each said once.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.ends_with(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
 }

@@ -71,14 +71,7 @@ fn module_of(src: &Path, file: &Path) -> String {
 /// Every `crate::…`, `super::…` and `self::…` path a piece of code names, `use` lists
 /// expanded: `use crate::a::{b, c::D}` names `crate::a::b` and `crate::a::c::D`.
 fn paths_named(code: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut rest = code;
-    while let Some(i) = rest.find("use ") {
-        let after = &rest[i + 4..];
-        let end = after.find(';').unwrap_or(after.len());
-        expand(after[..end].trim(), &mut found);
-        rest = &after[end..];
-    }
+    let mut found = use_paths(code);
     let bytes = code.as_bytes();
     for start in ["crate::", "super::", "self::"] {
         let mut from = 0;
@@ -101,6 +94,19 @@ fn paths_named(code: &str) -> Vec<String> {
             }
             from = end.max(at + 1);
         }
+    }
+    found
+}
+
+/// Every path the `use` items of `code` name, lists expanded.
+fn use_paths(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = code;
+    while let Some(i) = rest.find("use ") {
+        let after = &rest[i + 4..];
+        let end = after.find(';').unwrap_or(after.len());
+        expand(after[..end].trim(), &mut found);
+        rest = &after[end..];
     }
     found
 }
@@ -293,13 +299,13 @@ fn no_module_imports_a_module_that_imports_it_back() {
                 // the module it comes from, found by the target's own `use`.
                 let last = path.rsplit("::").next().unwrap_or_default().to_owned();
                 let defining = if defs[&target].contains(&last)
-                    || modules.contains(&path_in(&target, &last))
+                    || modules.contains(&join(&target, &last))
                 {
                     target
                 } else {
                     reexport_source(&code_of[&target], &target, &last, &modules).unwrap_or(target)
                 };
-                if &defining != module && !is_ancestor_declaring(&defining, module) {
+                if &defining != module {
                     edges.insert(defining);
                 }
             }
@@ -329,27 +335,9 @@ fn no_module_imports_a_module_that_imports_it_back() {
     );
 }
 
-fn path_in(module: &str, name: &str) -> String {
-    join(module, name)
-}
-
-/// A module naming its own ancestor only to reach a sibling through it is not an edge to
-/// the ancestor; only items the ancestor defines are (checked by the caller).
-fn is_ancestor_declaring(_ancestor: &str, _module: &str) -> bool {
-    false
-}
-
 /// Where module `m` takes `name` from with a `use` (a re-export), if it does.
 fn reexport_source(code: &str, m: &str, name: &str, modules: &BTreeSet<String>) -> Option<String> {
-    let mut found = Vec::new();
-    let mut rest = code;
-    while let Some(i) = rest.find("use ") {
-        let after = &rest[i + 4..];
-        let end = after.find(';').unwrap_or(after.len());
-        expand(after[..end].trim(), &mut found);
-        rest = &after[end..];
-    }
-    found
+    use_paths(code)
         .iter()
         .filter(|p| p.rsplit("::").next() == Some(name))
         .find_map(|p| {

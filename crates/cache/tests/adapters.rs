@@ -370,7 +370,7 @@ async fn passwords_never_show_in_debug_or_errors() {
     let tried = c.get("k").await.unwrap_err();
     let skipped = c.ping().await.unwrap_err();
     for error in [&tried, &skipped] {
-        for shown in [with_sources(error), format!("{error:?}")] {
+        for shown in [domain::error_chain(error), format!("{error:?}")] {
             assert!(!shown.contains("s3cret"), "{shown}");
         }
     }
@@ -380,24 +380,12 @@ async fn passwords_never_show_in_debug_or_errors() {
         "redis://:s3cret@",
     ] {
         let err = RedisCache::new(bad, "p:").unwrap_err();
-        for shown in [with_sources(&err), format!("{err:?}")] {
+        for shown in [domain::error_chain(&err), format!("{err:?}")] {
             assert!(!shown.contains("s3cret"), "{bad}: {shown}");
         }
         assert!(err.to_string().contains("invalid Redis URL"), "{err}");
         assert!(err.redacted_url.contains(":***@"), "{}", err.redacted_url);
     }
-}
-
-/// An error's message followed by its sources' (`a: b: c`), as the app logs it.
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[tokio::test]

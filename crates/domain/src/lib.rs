@@ -30,8 +30,8 @@ pub use model::{
     ATLASSIAN_TOKEN_URL,
 };
 pub use ports::{
-    AdminStore, BoxError, CacheError, CacheStats, CredentialUpdates, IntegrationStore, JiraApi,
-    JiraError, SearchCache, StoreError,
+    error_chain, AdminStore, BoxError, CacheError, CacheStats, CredentialUpdates, IntegrationStore,
+    JiraApi, JiraError, SearchCache, StoreError,
 };
 pub use search::{
     Branch, CacheOutcome, SearchError, SearchRequest, SearchService, SearchSettings, SearchTrace,

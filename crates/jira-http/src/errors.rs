@@ -55,21 +55,9 @@ pub fn describe_client_error(e: &hyper_util::client::legacy::Error) -> String {
         "request failed"
     };
     match std::error::Error::source(e) {
-        Some(cause) => format!("{what}: {}", with_causes(cause)),
+        Some(cause) => format!("{what}: {}", domain::error_chain(cause)),
         None => what.to_owned(),
     }
-}
-
-/// `e` and each of its causes, joined by `: `.
-pub fn with_causes(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]
@@ -77,9 +65,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn causes_are_joined() {
+    fn store_errors_read_with_their_causes() {
         let e = domain::StoreError::unavailable("database is locked");
-        assert_eq!(with_causes(&e), "store unavailable: database is locked");
+        assert_eq!(
+            domain::error_chain(&e),
+            "store unavailable: database is locked"
+        );
     }
 
     #[test]

@@ -213,7 +213,7 @@ impl TokenManager {
                 .map_err(domain::StoreError::unavailable)
                 .and_then(|saved| saved)
                 .map_err(|e| {
-                    let why = errors::with_causes(&e);
+                    let why = domain::error_chain(&e);
                     tracing::error!(
                         integration = grant.id.0,
                         error = %why,

@@ -9,7 +9,7 @@ mod shared;
 mod store;
 
 pub use cache::{CacheError, CacheStats, SearchCache};
-pub use error::BoxError;
+pub use error::{error_chain, BoxError};
 pub use jira::{JiraApi, JiraError};
 pub use store::{
     AdminStore, CredentialUpdates, IntegrationStore, RevokeOutcome, StoreError, TokenSelector,

@@ -373,21 +373,9 @@ fn ok<T>(check: &str, call: &str, outcome: Result<T, CacheError>) -> T {
         Ok(value) => value,
         Err(error) => panic!(
             "{check}: {call} failed on a cache that answers: {}",
-            with_sources(&error)
+            crate::ports::error_chain(&error)
         ),
     }
-}
-
-/// An error's message followed by its sources' (`a: b: c`).
-fn with_sources(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
