@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{get, CacheKind, Db, Service};
+use common::{assert_success, code, get, integration_add, stderr, CacheKind, Db, Service};
 use jira_sim::{Flavor, SimConfig, SimHandle};
 
 const PRIVATE_PEM: &str = include_str!("fixtures/oauth1-test-private.pem");
@@ -77,80 +77,41 @@ async fn setup(extra_env: &[(&str, &str)]) -> Setup {
     let key = key_path.to_str().unwrap();
     let mut ids = Vec::new();
     let oauth1 = run(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira_server",
-            "--base-url",
-            &s,
-            "--auth",
-            "oauth1",
-            "--consumer-key",
-            "jira-search-consumer",
-            "--private-key-file",
-            key,
-        ],
+        &add_oauth1(&s, key),
         &format!("{OAUTH1_TOKEN}:{OAUTH1_TOKEN_SECRET}\n"),
     );
     ids.push(("jira-server", "oauth1", oauth1));
     let server_oauth2 = run(
-        &[
-            "integration",
-            "add",
-            "--org",
+        &integration_add(
             "acme",
-            "--provider",
             "jira_server",
-            "--base-url",
             &s,
-            "--auth",
-            "oauth2",
-            "--client-id",
-            CLIENT_ID,
-            "--token-url",
-            &server_token_url,
-        ],
+            &[
+                "oauth2",
+                "--client-id",
+                CLIENT_ID,
+                "--token-url",
+                &server_token_url,
+            ],
+        ),
         &format!("{CLIENT_SECRET}:{REFRESH_TOKEN}\n"),
     );
     ids.push(("jira-server", "oauth2", server_oauth2));
-    let jwt = run(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira",
-            "--base-url",
-            &c,
-            "--auth",
-            "connect-jwt",
-            "--client-id",
-            "com.example.jira-search",
-        ],
-        &format!("{CONNECT_SECRET}\n"),
-    );
+    let jwt = run(&add_connect_jwt(&c), &format!("{CONNECT_SECRET}\n"));
     ids.push(("jira", "connect-jwt", jwt));
     let cloud_oauth2 = run(
-        &[
-            "integration",
-            "add",
-            "--org",
+        &integration_add(
             "acme",
-            "--provider",
             "jira",
-            "--base-url",
             &c,
-            "--auth",
-            "oauth2",
-            "--client-id",
-            CLIENT_ID,
-            "--token-url",
-            &cloud_token_url,
-        ],
+            &[
+                "oauth2",
+                "--client-id",
+                CLIENT_ID,
+                "--token-url",
+                &cloud_token_url,
+            ],
+        ),
         &format!("{CLIENT_SECRET}:{REFRESH_TOKEN}\n"),
     );
     ids.push(("jira", "oauth2", cloud_oauth2));
@@ -163,6 +124,32 @@ async fn setup(extra_env: &[(&str, &str)]) -> Setup {
         ids,
         outputs,
     }
+}
+
+/// `integration add` of an OAuth 1.0a Server integration signing with the key at `key`.
+fn add_oauth1<'a>(base_url: &'a str, key: &'a str) -> Vec<&'a str> {
+    integration_add(
+        "acme",
+        "jira_server",
+        base_url,
+        &[
+            "oauth1",
+            "--consumer-key",
+            "jira-search-consumer",
+            "--private-key-file",
+            key,
+        ],
+    )
+}
+
+/// `integration add` of a Connect (JWT) Cloud integration.
+fn add_connect_jwt(base_url: &str) -> Vec<&str> {
+    integration_add(
+        "acme",
+        "jira",
+        base_url,
+        &["connect-jwt", "--client-id", "com.example.jira-search"],
+    )
 }
 
 fn url(svc: &Service, route: &str, id: &str, q: &str) -> String {
@@ -247,43 +234,12 @@ async fn every_scheme_searches_and_checks_end_to_end() {
     // an OAuth 1.0a token Jira does not know.
     let c = st.cloud.base_url();
     let s = st.server.base_url();
-    let bad_jwt = st.db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira",
-            "--base-url",
-            &c,
-            "--auth",
-            "connect-jwt",
-            "--client-id",
-            "com.example.jira-search",
-        ],
-        "not-the-shared-secret\n",
-    );
+    let bad_jwt = st.db.ok(&add_connect_jwt(&c), "not-the-shared-secret\n");
     let key_dir = tempfile::tempdir().unwrap();
     let key_path = key_dir.path().join("k.pem");
     std::fs::write(&key_path, PRIVATE_PEM).unwrap();
     let bad_oauth1 = st.db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira_server",
-            "--base-url",
-            &s,
-            "--auth",
-            "oauth1",
-            "--consumer-key",
-            "jira-search-consumer",
-            "--private-key-file",
-            key_path.to_str().unwrap(),
-        ],
+        &add_oauth1(&s, key_path.to_str().unwrap()),
         "unknown-token:whatever\n",
     );
     for (route, id) in [("jira", &bad_jwt), ("jira-server", &bad_oauth1)] {
@@ -378,13 +334,8 @@ async fn with_a_secret_key_nothing_is_stored_in_clear_and_rotation_keeps_everyth
     for env in [vec![], vec![("SECRET_KEY", generate_key())]] {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let out = st.db.serve_once(&env);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 1, "{err}");
         assert!(err.contains("SECRET_KEY"), "{err}");
     }
 
@@ -393,11 +344,7 @@ async fn with_a_secret_key_nothing_is_stored_in_clear_and_rotation_keeps_everyth
     let out = st
         .db
         .cli_env(&["secret-key", "rotate"], &format!("{key2}\n"), &env1);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let svc = Service::start(&st.db, CacheKind::Memory, &[("SECRET_KEY", key2.as_str())]);
     for (route, method, id) in &st.ids {
         let a = get(&url(&svc, route, id, "b"), Some(&st.token)).await;
@@ -411,11 +358,7 @@ async fn with_a_secret_key_nothing_is_stored_in_clear_and_rotation_keeps_everyth
         "\n",
         &[("SECRET_KEY", key2.as_str())],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     grep_db(&st.db, true);
 }
 
@@ -457,96 +400,61 @@ fn bad_oauth_input_is_refused_and_nothing_is_stored() {
     let garbage = dir.path().join("garbage.pem");
     std::fs::write(&garbage, "hello").unwrap();
     let missing = dir.path().join("missing.pem");
-    let base = [
-        "integration",
-        "add",
-        "--org",
-        "acme",
-        "--base-url",
-        "https://jira.example.com",
-    ];
-    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+    let (not_rsa, garbage, missing) = (
+        not_rsa.to_str().unwrap(),
+        garbage.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    );
+    let oauth1 = |key: Option<&'static str>, file| {
+        let mut auth = vec!["oauth1"];
+        if let Some(key) = key {
+            auth.extend(["--consumer-key", key]);
+        }
+        auth.extend(["--private-key-file", file]);
+        auth
+    };
+    // (provider, `--auth` and its flags, standard input, the message expected)
+    let cases: Vec<(&str, Vec<&str>, &str, &str)> = vec![
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--auth",
-                "oauth1",
-                "--consumer-key",
-                "ck",
-                "--private-key-file",
-                not_rsa.to_str().unwrap(),
-            ],
+            "jira_server",
+            oauth1(Some("ck"), not_rsa),
             "a:b\n",
             "--private-key-file",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--auth",
-                "oauth1",
-                "--consumer-key",
-                "ck",
-                "--private-key-file",
-                garbage.to_str().unwrap(),
-            ],
+            "jira_server",
+            oauth1(Some("ck"), garbage),
             "a:b\n",
             "--private-key-file",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--auth",
-                "oauth1",
-                "--consumer-key",
-                "ck",
-                "--private-key-file",
-                missing.to_str().unwrap(),
-            ],
+            "jira_server",
+            oauth1(Some("ck"), missing),
             "a:b\n",
             "cannot read --private-key-file",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--auth",
-                "oauth1",
-                "--private-key-file",
-                missing.to_str().unwrap(),
-            ],
+            "jira_server",
+            oauth1(None, missing),
             "a:b\n",
             "needs --consumer-key",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--auth",
-                "oauth2",
-                "--client-id",
-                "c",
-            ],
+            "jira_server",
+            vec!["oauth2", "--client-id", "c"],
             "a:b\n",
             "needs --token-url",
         ),
+        ("jira", vec!["oauth2"], "a:b\n", "needs --client-id"),
         (
-            vec!["--provider", "jira", "--auth", "oauth2"],
-            "a:b\n",
-            "needs --client-id",
-        ),
-        (
-            vec!["--provider", "jira", "--auth", "oauth2", "--client-id", "c"],
+            "jira",
+            vec!["oauth2", "--client-id", "c"],
             "only-one-part\n",
             "client_secret:refresh_token",
         ),
         (
+            "jira",
             vec![
-                "--provider",
-                "jira",
-                "--auth",
                 "oauth2",
                 "--client-id",
                 "c",
@@ -557,26 +465,21 @@ fn bad_oauth_input_is_refused_and_nothing_is_stored() {
             "invalid --token-url",
         ),
         (
-            vec!["--provider", "jira", "--auth", "connect-jwt", "--user", "x"],
+            "jira",
+            vec!["connect-jwt", "--user", "x"],
             "s\n",
             "--user does not apply",
         ),
         (
-            vec!["--provider", "jira", "--auth", "connect-jwt"],
+            "jira",
+            vec!["connect-jwt"],
             "",
             "no secret on standard input",
         ),
     ];
-    for (extra, stdin, message) in cases {
-        let mut args: Vec<&str> = base.to_vec();
-        args.extend(extra.iter());
-        let out = db.cli(&args, stdin);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
-        assert!(
-            err.contains(message),
-            "{extra:?}: expected {message:?} in {err}"
-        );
+    for (provider, auth, stdin, message) in cases {
+        let args = integration_add("acme", provider, "https://jira.example.com", &auth);
+        db.refused(&args, stdin, message);
     }
     assert_eq!(db.ok(&["integration", "list"], ""), "");
 }
@@ -586,56 +489,22 @@ async fn check_catches_refused_and_anonymous_credentials() {
     let db = Db::new();
     let sim = common::sim(Flavor::Server).await;
     db.ok(&["org", "add", "acme"], "");
-    let good = db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira_server",
-            "--base-url",
-            &sim.base_url(),
-            "--auth",
-            "pat",
-        ],
-        &format!("{}\n", common::SERVER_PAT),
-    );
-    let bad = db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira_server",
-            "--base-url",
-            &sim.base_url(),
-            "--auth",
-            "pat",
-        ],
-        "wrong-token\n",
-    );
+    let base_url = sim.base_url();
+    let add_pat = integration_add("acme", "jira_server", &base_url, &["pat"]);
+    let good = db.ok(&add_pat, &format!("{}\n", common::SERVER_PAT));
+    let bad = db.ok(&add_pat, "wrong-token\n");
     let out = db.cli(&["integration", "check", &good], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let out = db.cli(&["integration", "check", &bad], "");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("refused"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("refused"), "{}", stderr(&out));
     // The Server quirk: bad credentials answered as the anonymous user, with a 200.
     sim.add_fault(
         jira_sim::Fault::json(200, r#"{"self":"x","name":"anonymous","active":true}"#)
             .on("/rest/api/2/myself"),
     );
     let out = db.cli(&["integration", "check", &good], "");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("anonymous"));
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("anonymous"), "{}", stderr(&out));
     let _ = Duration::ZERO;
 }

@@ -34,14 +34,16 @@ fn routes(w: &World) -> [Route<'_>; 2] {
     ]
 }
 
+/// A search for `query` in `field` on the route, with the acme token.
 async fn search(
     svc: &Service,
     w: &World,
     r: &Route<'_>,
-    params: &[(&str, &str)],
+    field: &str,
+    query: &str,
 ) -> common::Answer {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
+        .extend_pairs([("field", field), ("query", query)])
         .finish();
     get(
         &svc.url(&format!(
@@ -51,6 +53,12 @@ async fn search(
         Some(&w.token),
     )
     .await
+}
+
+/// A 400 whose body is exactly `{"detail": detail}`; `what` names the case.
+fn assert_detail(a: &common::Answer, detail: &str, what: &str) {
+    assert_eq!(a.status, 400, "{what}: {}", a.text());
+    assert_eq!(a.json(), json!({ "detail": detail }), "{what}");
 }
 
 /// The single request Jira received since the log was cleared: its path and decoded query.
@@ -73,7 +81,7 @@ async fn issue_search_sentrys_own_expectation_on_both_providers() {
     for r in routes(&w) {
         for field in ["externalIssue", "parent"] {
             r.sim.clear_requests();
-            let a = search(&svc, &w, &r, &[("field", field), ("query", "test")]).await;
+            let a = search(&svc, &w, &r, field, "test").await;
             assert_eq!(a.status, 200, "{}: {}", r.path, a.text());
             assert_eq!(
                 a.json(),
@@ -126,7 +134,7 @@ async fn issue_keys_quotes_and_backslashes() {
         ];
         for (q, jql, answer) in cases {
             r.sim.clear_requests();
-            let a = search(&svc, &w, &r, &[("field", "externalIssue"), ("query", q)]).await;
+            let a = search(&svc, &w, &r, "externalIssue", q).await;
             assert_eq!(a.status, 200, "{} {q}: {}", r.path, a.text());
             let (_, query) = only_request(r.sim);
             assert_eq!(
@@ -159,12 +167,7 @@ async fn issue_searches_are_never_cached() {
         for r in routes(&w) {
             r.sim.clear_requests();
             for _ in 0..2 {
-                assert_eq!(
-                    search(&svc, &w, &r, &[("field", "parent"), ("query", "test")])
-                        .await
-                        .status,
-                    200
-                );
+                assert_eq!(search(&svc, &w, &r, "parent", "test").await.status, 200);
             }
             assert_eq!(r.sim.requests().len(), 2, "{cache:?} {}", r.path);
         }
@@ -226,15 +229,8 @@ async fn issue_search_errors_have_the_exact_bodies() {
         for (fault, detail) in rows {
             r.sim.clear_faults();
             r.sim.add_fault(fault.clone().times(1));
-            let a = search(
-                &svc,
-                &w,
-                &r,
-                &[("field", "externalIssue"), ("query", "test")],
-            )
-            .await;
-            assert_eq!(a.status, 400, "{} {fault:?}: {}", r.path, a.text());
-            assert_eq!(a.json(), json!({"detail": detail}), "{} {fault:?}", r.path);
+            let a = search(&svc, &w, &r, "externalIssue", "test").await;
+            assert_detail(&a, &detail, &format!("{} {fault:?}", r.path));
         }
     }
 }
@@ -244,40 +240,10 @@ async fn an_unreachable_host_and_a_timeout() {
     let w = World::new().await;
     let port = common::closed_port();
     let closed = format!("http://127.0.0.1:{port}/jira");
-    let dead_server = w.db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira_server",
-            "--base-url",
-            &closed,
-            "--auth",
-            "pat",
-            "--allow-http",
-        ],
-        "x\n",
-    );
-    let dead_cloud = w.db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "acme",
-            "--provider",
-            "jira",
-            "--base-url",
-            &closed,
-            "--auth",
-            "basic",
-            "--user",
-            "a@b.c",
-            "--allow-http",
-        ],
-        "x\n",
-    );
+    let dead_server =
+        w.db.add_integration("acme", "jira_server", &closed, &["pat"], "x");
+    let dead_cloud =
+        w.db.add_integration("acme", "jira", &closed, &["basic", "--user", "a@b.c"], "x");
     let svc = Service::start(&w.db, CacheKind::Memory, &[("JIRA_TIMEOUT_SECONDS", "1")]);
     for (route, id) in [("jira-server", &dead_server), ("jira", &dead_cloud)] {
         let a = get(
@@ -287,27 +253,17 @@ async fn an_unreachable_host_and_a_timeout() {
             Some(&w.token),
         )
         .await;
-        assert_eq!(a.status, 400);
-        assert_eq!(
-            a.json(),
-            json!({"detail": "Unable to reach host: 127.0.0.1"})
-        );
+        assert_detail(&a, "Unable to reach host: 127.0.0.1", route);
     }
     for r in routes(&w) {
         r.sim.clear_faults();
         r.sim.add_fault(Fault::never_answer().times(1));
-        let a = search(
-            &svc,
-            &w,
-            &r,
-            &[("field", "externalIssue"), ("query", "test")],
-        )
-        .await;
-        assert_eq!(a.status, 400);
-        assert_eq!(
-            a.json(),
-            json!({"detail": format!("Error Communicating with {} (HTTP 504): unknown error", r.provider_name)})
+        let a = search(&svc, &w, &r, "externalIssue", "test").await;
+        let detail = format!(
+            "Error Communicating with {} (HTTP 504): unknown error",
+            r.provider_name
         );
+        assert_detail(&a, &detail, r.path);
         r.sim.clear_faults();
     }
 }
@@ -320,13 +276,7 @@ async fn custom_field_autocomplete_sentrys_own_expectation_and_caching() {
         for r in routes(&w) {
             r.sim.clear_requests();
             for _ in 0..2 {
-                let a = search(
-                    &svc,
-                    &w,
-                    &r,
-                    &[("field", "customfield_0123"), ("query", "sp")],
-                )
-                .await;
+                let a = search(&svc, &w, &r, "customfield_0123", "sp").await;
                 assert_eq!(a.status, 200, "{}", a.text());
                 assert_eq!(a.json(), json!([{"label": "Sprint 1 (1)", "value": "1"}]));
             }
@@ -348,7 +298,7 @@ async fn autocomplete_labels_are_plain_text_and_errors_name_the_field() {
     let w = World::new().await;
     let svc = Service::start(&w.db, CacheKind::Memory, &[]);
     for r in routes(&w) {
-        let a = search(&svc, &w, &r, &[("field", "labels"), ("query", "R")]).await;
+        let a = search(&svc, &w, &r, "labels", "R").await;
         assert_eq!(a.status, 200);
         let list = a.json();
         assert!(
@@ -359,17 +309,11 @@ async fn autocomplete_labels_are_plain_text_and_errors_name_the_field() {
         );
         r.sim
             .add_fault(Fault::html(500, "<html>boom</html>").times(1));
-        let a = search(
-            &svc,
-            &w,
-            &r,
-            &[("field", "customfield_0123"), ("query", "zz")],
-        )
-        .await;
-        assert_eq!(a.status, 400);
-        assert_eq!(
-            a.json(),
-            json!({"detail": "Unable to fetch autocomplete for customfield_0123 from Jira"})
+        let a = search(&svc, &w, &r, "customfield_0123", "zz").await;
+        assert_detail(
+            &a,
+            "Unable to fetch autocomplete for customfield_0123 from Jira",
+            r.path,
         );
     }
 }
@@ -383,13 +327,7 @@ async fn project_field_is_project_search_on_cloud_and_autocomplete_on_server() {
 
         cloud.sim.clear_requests();
         for _ in 0..2 {
-            let a = search(
-                &svc,
-                &w,
-                &cloud,
-                &[("field", "project"), ("query", "helpdesk")],
-            )
-            .await;
+            let a = search(&svc, &w, &cloud, "project", "helpdesk").await;
             assert_eq!(a.status, 200, "{}", a.text());
             assert_eq!(
                 a.json(),
@@ -401,7 +339,7 @@ async fn project_field_is_project_search_on_cloud_and_autocomplete_on_server() {
         assert_eq!(query, pairs(&[("query", "helpdesk")]));
 
         server.sim.clear_requests();
-        let a = search(&svc, &w, &server, &[("field", "project"), ("query", "hel")]).await;
+        let a = search(&svc, &w, &server, "project", "hel").await;
         assert_eq!(a.status, 200, "{}", a.text());
         let (path, query) = only_request(server.sim);
         assert_eq!(path, "/rest/api/2/jql/autocompletedata/suggestions");
@@ -413,12 +351,8 @@ async fn project_field_is_project_search_on_cloud_and_autocomplete_on_server() {
         cloud
             .sim
             .add_fault(Fault::html(502, "<html>bad gateway</html>").times(1));
-        let a = search(&svc, &w, &cloud, &[("field", "project"), ("query", "zzz")]).await;
-        assert_eq!(a.status, 400);
-        assert_eq!(
-            a.json(),
-            json!({"detail": "Unable to fetch projects from Jira"})
-        );
+        let a = search(&svc, &w, &cloud, "project", "zzz").await;
+        assert_detail(&a, "Unable to fetch projects from Jira", cloud.path);
     }
 }
 
@@ -433,7 +367,7 @@ async fn every_answer_is_a_list_of_value_and_label() {
             ("sprint", "s"),
             ("project", "h"),
         ] {
-            let a = search(&svc, &w, &r, &[("field", field), ("query", q)]).await;
+            let a = search(&svc, &w, &r, field, q).await;
             assert_eq!(a.status, 200, "{} {field}: {}", r.path, a.text());
             for c in a.json().as_array().unwrap() {
                 let obj = c.as_object().unwrap();

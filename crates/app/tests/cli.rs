@@ -2,15 +2,7 @@
 
 mod common;
 
-use common::Db;
-
-fn code(out: &std::process::Output) -> i32 {
-    out.status.code().unwrap()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{code, integration_add, stderr, Db};
 
 #[test]
 fn orgs() {
@@ -47,61 +39,34 @@ fn usage_errors_exit_2_and_help_works() {
 
 const SECRET: &str = "very-s3cret-value";
 
-fn add(db: &Db, extra: &[&str], stdin: &str) -> std::process::Output {
-    let mut args = vec!["integration", "add", "--org", "acme"];
-    args.extend_from_slice(extra);
-    db.cli(&args, stdin)
-}
-
 #[test]
 fn integration_add_validates_everything_and_stores_nothing_on_error() {
     let db = Db::new();
     db.ok(&["org", "add", "acme"], "");
     let s = format!("{SECRET}\n");
-    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+    const SERVER: &str = "https://j.example.com";
+    const CLOUD: &str = "https://x.atlassian.net";
+    // (provider, base URL, `--auth` and its flags, standard input, the message expected)
+    let cases: Vec<(&str, &str, Vec<&str>, &str, &str)> = vec![
+        ("gitlab", SERVER, vec!["pat"], &s, "unknown provider"),
         (
-            vec![
-                "--provider",
-                "gitlab",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
-                "pat",
-            ],
-            &s,
-            "unknown provider",
-        ),
-        (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
-                "magic",
-            ],
+            "jira_server",
+            SERVER,
+            vec!["magic"],
             &s,
             "unknown auth method",
         ),
         (
-            vec![
-                "--provider",
-                "jira",
-                "--base-url",
-                "https://x.atlassian.net",
-                "--auth",
-                "pat",
-            ],
+            "jira",
+            CLOUD,
+            vec!["pat"],
             &s,
             "not available for --provider jira",
         ),
         (
+            "jira_server",
+            SERVER,
             vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
                 "oauth1",
                 "--consumer-key",
                 "k",
@@ -112,12 +77,9 @@ fn integration_add_validates_everything_and_stores_nothing_on_error() {
             "cannot read --private-key-file /x.pem",
         ),
         (
+            "jira",
+            CLOUD,
             vec![
-                "--provider",
-                "jira",
-                "--base-url",
-                "https://x.atlassian.net",
-                "--auth",
                 "connect-jwt",
                 "--token-url",
                 "https://auth.example.com/token",
@@ -125,161 +87,80 @@ fn integration_add_validates_everything_and_stores_nothing_on_error() {
             &s,
             "--token-url does not apply to --auth connect-jwt",
         ),
+        ("jira_server", SERVER, vec!["basic"], &s, "needs --user"),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
-                "basic",
-            ],
-            &s,
-            "needs --user",
-        ),
-        (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
-                "pat",
-                "--user",
-                "x",
-            ],
+            "jira_server",
+            SERVER,
+            vec!["pat", "--user", "x"],
             &s,
             "--user does not apply",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
-                "pat",
-                "--client-id",
-                "x",
-            ],
+            "jira_server",
+            SERVER,
+            vec!["pat", "--client-id", "x"],
             &s,
             "--client-id does not apply",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "http://j.example.com",
-                "--auth",
-                "pat",
-            ],
+            "jira_server",
+            "http://j.example.com",
+            vec!["pat"],
             &s,
             "--allow-http",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "j.example.com",
-                "--auth",
-                "pat",
-            ],
+            "jira_server",
+            "j.example.com",
+            vec!["pat"],
             &s,
             "invalid base URL",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://u:pw@j.example.com",
-                "--auth",
-                "pat",
-            ],
+            "jira_server",
+            "https://u:pw@j.example.com",
+            vec!["pat"],
             &s,
             "credentials do not belong",
         ),
         (
-            vec![
-                "--provider",
-                "jira",
-                "--base-url",
-                "https://x.atlassian.net",
-                "--auth",
-                "basic",
-                "--user",
-                "a@b.c",
-                "--no-verify-tls",
-            ],
+            "jira",
+            CLOUD,
+            vec!["basic", "--user", "a@b.c", "--no-verify-tls"],
             &s,
             "only for jira_server",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
-                "pat",
-            ],
+            "jira_server",
+            SERVER,
+            vec!["pat"],
             "",
             "no secret on standard input",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
-                "pat",
-            ],
+            "jira_server",
+            SERVER,
+            vec!["pat"],
             "\n",
             "no secret on standard input",
         ),
         (
-            vec![
-                "--provider",
-                "jira_server",
-                "--base-url",
-                "https://j.example.com",
-                "--auth",
-                "pat",
-                "--name",
-                " ",
-            ],
+            "jira_server",
+            SERVER,
+            vec!["pat", "--name", " "],
             &s,
             "--name must not be empty",
         ),
     ];
-    for (args, stdin, message) in cases {
-        let out = add(&db, &args, stdin);
-        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
-        let err = stderr(&out);
-        assert!(
-            err.contains(message),
-            "{args:?}: expected {message:?} in {err}"
-        );
+    for (provider, base_url, auth, stdin, message) in cases {
+        let args = integration_add("acme", provider, base_url, &auth);
+        let err = db.refused(&args, stdin, message);
         assert!(!err.contains(SECRET) && !err.contains("pw@"), "{err}");
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     }
     // An unknown org: exit 2, and the secret was not even read.
     let out = db.cli(
-        &[
-            "integration",
-            "add",
-            "--org",
-            "nobody",
-            "--provider",
-            "jira_server",
-            "--base-url",
-            "https://j.example.com",
-            "--auth",
-            "pat",
-        ],
+        &integration_add("nobody", "jira_server", SERVER, &["pat"]),
         &s,
     );
     assert_eq!(code(&out), 2, "{}", stderr(&out));
@@ -296,40 +177,21 @@ fn integrations_are_listed_without_secrets_and_removed() {
     db.ok(&["org", "add", "acme"], "");
     db.ok(&["org", "add", "other"], "");
     let id1 = db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
+        &integration_add(
             "acme",
-            "--provider",
             "jira_server",
-            "--base-url",
             "https://jira.example.com/jira/",
-            "--auth",
-            "basic",
-            "--user",
-            "svc",
-            "--no-verify-tls",
-        ],
+            &["basic", "--user", "svc", "--no-verify-tls"],
+        ),
         &format!("{SECRET}\r\n"),
     );
     let id2 = db.ok(
-        &[
-            "integration",
-            "add",
-            "--org",
+        &integration_add(
             "other",
-            "--provider",
             "jira",
-            "--base-url",
             "https://acme.atlassian.net",
-            "--auth",
-            "basic",
-            "--user",
-            "bot@acme.com",
-            "--name",
-            "Cloud",
-        ],
+            &["basic", "--user", "bot@acme.com", "--name", "Cloud"],
+        ),
         &format!("{SECRET}\n"),
     );
     assert_eq!((id1.as_str(), id2.as_str()), ("1", "2"));
@@ -422,10 +284,6 @@ fn bad_configuration_is_exit_2() {
 
 /// The gaps a careless administrator found: each refused with exit 2 and one clear line,
 /// and nothing stored.
-fn as_refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 #[test]
 fn careless_input_is_refused_and_nothing_is_stored() {
     let db = Db::new();
@@ -442,15 +300,8 @@ fn careless_input_is_refused_and_nothing_is_stored() {
     }
     assert_eq!(db.ok(&["org", "list"], ""), "1\tacme");
 
-    let pat = ["--provider", "jira_server", "--auth", "pat"];
-    let server = |url: &str| {
-        let mut args = pat.to_vec();
-        args.extend_from_slice(&["--base-url", url]);
-        args.iter()
-            .map(|s| (*s).to_owned())
-            .collect::<Vec<String>>()
-    };
-    let ok_url = server("https://jira.example.com");
+    let server = |url| integration_add("acme", "jira_server", url, &["pat"]);
+    let ok_url = "https://jira.example.com";
     let huge_secret = "s".repeat(1_000_000);
     let secrets: [(&str, &str); 5] = [
         ("   \n", "only whitespace"),
@@ -460,10 +311,7 @@ fn careless_input_is_refused_and_nothing_is_stored() {
         ("to\u{1b}k\n", "control characters"),
     ];
     for (stdin, why) in secrets {
-        let out = add(&db, &as_refs(&ok_url), stdin);
-        assert_eq!(code(&out), 2, "{why}: {}", stderr(&out));
-        let err = stderr(&out);
-        assert!(err.contains(why), "{why}: {err}");
+        let err = db.refused(&server(ok_url), stdin, why);
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         assert!(
             !err.contains("second-line") && !err.contains("sss"),
@@ -478,10 +326,7 @@ fn careless_input_is_refused_and_nothing_is_stored() {
         ("https://jira.example.com\nX", "control character"),
     ];
     for (url, why) in urls {
-        let out = add(&db, &as_refs(&server(url)), "tok\n");
-        assert_eq!(code(&out), 2, "{why}");
-        let err = stderr(&out);
-        assert!(err.contains(why), "{why}: {err}");
+        let err = db.refused(&server(url), "tok\n", why);
         assert_eq!(err.trim_end().lines().count(), 1, "{err:.300}");
         assert!(err.len() < 1000, "{}", err.len());
     }
@@ -493,19 +338,14 @@ fn careless_input_is_refused_and_nothing_is_stored() {
         (&long_name, "at most 200"),
     ];
     for (name, why) in names {
-        let mut args = ok_url.clone();
-        args.extend(["--name".to_owned(), name.to_owned()]);
-        let out = add(&db, &as_refs(&args), "tok\n");
-        assert_eq!(code(&out), 2, "{why}");
-        assert!(stderr(&out).contains(why), "{why}: {}", stderr(&out));
-        assert!(!stderr(&out).contains('\u{1b}'), "{}", stderr(&out));
+        let mut args = server(ok_url);
+        args.extend(["--name", name]);
+        let err = db.refused(&args, "tok\n", why);
+        assert!(!err.contains('\u{1b}'), "{err}");
     }
     assert_eq!(db.ok(&["integration", "list"], ""), "");
     // And the input that is fine still works.
-    assert_eq!(
-        add(&db, &as_refs(&ok_url), "tok\r\n").status.code(),
-        Some(0)
-    );
+    db.ok(&server(ok_url), "tok\r\n");
 }
 
 #[test]

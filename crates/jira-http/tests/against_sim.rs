@@ -1,5 +1,7 @@
 //! The Jira adapter against jira-sim on 127.0.0.1:0: the real HTTP stack, no mock of itself.
 
+mod common;
+
 use std::time::Duration;
 
 use domain::jira_request::{myself, user_search};
@@ -91,14 +93,7 @@ async fn bad_credentials_are_a_401_with_no_messages_from_the_html_page() {
         )
         .await
         .unwrap_err();
-    assert_eq!(
-        err,
-        JiraError::Status {
-            status: 401,
-            error_messages: vec![],
-            errors: vec![]
-        }
-    );
+    assert_eq!(err, common::bare_401());
     assert!(!format!("{err:?} {err}").contains("wrong"));
 }
 

@@ -4,6 +4,8 @@
 //! it. jira-sim is not used: it answers as Jira would, and the suite needs canned answers
 //! (an `errors` object in a chosen order, garbage with a 200) for any path.
 
+mod common;
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,9 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use domain::testing::contract::jira::{the_jira_contract, CannedAnswer, JiraRig, ReceivedRequest};
-use domain::{
-    BaseUrl, Credentials, Integration, IntegrationId, JiraError, JiraRequest, Provider, Secret,
-};
+use domain::{BaseUrl, Credentials, Integration, IntegrationId, JiraRequest, Provider, Secret};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -209,12 +209,5 @@ async fn the_rig_answers_401_without_the_pat() {
     let err = domain::JiraApi::get_json(&rig.jira, &integration, &request)
         .await
         .unwrap_err();
-    assert_eq!(
-        err,
-        JiraError::Status {
-            status: 401,
-            error_messages: vec![],
-            errors: vec![]
-        }
-    );
+    assert_eq!(err, common::bare_401());
 }

@@ -442,30 +442,17 @@ async fn context_path() {
 
 #[tokio::test]
 async fn generation_is_deterministic_and_scales() {
-    let a = start(SimConfig {
-        users: 300,
-        projects: 50,
-        seed: 42,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let b = start(SimConfig {
-        users: 300,
-        projects: 50,
-        seed: 42,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let c = start(SimConfig {
-        users: 300,
-        projects: 50,
-        seed: 43,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let seeded = |seed| {
+        start(SimConfig {
+            users: 300,
+            projects: 50,
+            seed,
+            ..SimConfig::default()
+        })
+    };
+    let a = seeded(42).await.unwrap();
+    let b = seeded(42).await.unwrap();
+    let c = seeded(43).await.unwrap();
     assert_eq!(a.users(), b.users());
     assert_eq!(a.projects(), b.projects());
     assert_ne!(a.users(), c.users());

@@ -15,26 +15,13 @@ impl Drop for Child {
     }
 }
 
-#[tokio::test]
-async fn prints_base_url_then_serves() {
+const BIN: &str = env!("CARGO_BIN_EXE_jira-sim");
+
+/// Starts the binary with `args` and reads the base URL it prints first.
+async fn spawn(args: &[&str]) -> (Child, String) {
     let mut child = Child(
-        Command::new(env!("CARGO_BIN_EXE_jira-sim"))
-            .args([
-                "--flavor",
-                "cloud",
-                "--users",
-                "7",
-                "--projects",
-                "3",
-                "--seed",
-                "9",
-                "--accept-token",
-                "tok",
-                "--accept-basic",
-                "bob@example.com:pa:ss",
-                "--context-path",
-                "/jira",
-            ])
+        Command::new(BIN)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -48,7 +35,36 @@ async fn prints_base_url_then_serves() {
     })
     .await
     .unwrap();
-    let base = line.trim_end().to_string();
+    (child, line.trim_end().to_string())
+}
+
+/// Each command line fails to start the binary.
+fn assert_refused(cases: &[&[&str]]) {
+    for args in cases {
+        let out = Command::new(BIN).args(*args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn prints_base_url_then_serves() {
+    let (mut child, base) = spawn(&[
+        "--flavor",
+        "cloud",
+        "--users",
+        "7",
+        "--projects",
+        "3",
+        "--seed",
+        "9",
+        "--accept-token",
+        "tok",
+        "--accept-basic",
+        "bob@example.com:pa:ss",
+        "--context-path",
+        "/jira",
+    ])
+    .await;
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     assert!(base.ends_with("/jira"), "{base}");
 
@@ -82,16 +98,7 @@ async fn prints_base_url_then_serves() {
 
 #[test]
 fn rejects_bad_flags() {
-    let out = Command::new(env!("CARGO_BIN_EXE_jira-sim"))
-        .args(["--flavor", "onprem"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let out = Command::new(env!("CARGO_BIN_EXE_jira-sim"))
-        .args(["--accept-basic", "nocolon"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    assert_refused(&[&["--flavor", "onprem"], &["--accept-basic", "nocolon"]]);
 }
 
 #[tokio::test]
@@ -100,34 +107,19 @@ async fn serves_the_oauth_flags() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/oauth1_public.pem"
     );
-    let mut child = Child(
-        Command::new(env!("CARGO_BIN_EXE_jira-sim"))
-            .args([
-                "--oauth1-consumer",
-                &format!("jira-search:{pem}"),
-                "--oauth1-token",
-                "at-1",
-                "--connect-app",
-                "com.example.app:secret",
-                "--oauth2-client",
-                "cid:csecret:rt-0",
-                "--oauth2-access-ttl-secs",
-                "120",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn jira-sim"),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let base = line.trim_end().to_string();
+    let (mut child, base) = spawn(&[
+        "--oauth1-consumer",
+        &format!("jira-search:{pem}"),
+        "--oauth1-token",
+        "at-1",
+        "--connect-app",
+        "com.example.app:secret",
+        "--oauth2-client",
+        "cid:csecret:rt-0",
+        "--oauth2-access-ttl-secs",
+        "120",
+    ])
+    .await;
 
     // Configured schemes close the instance.
     let r = common::get(&format!("{base}/rest/api/2/myself")).await;
@@ -158,14 +150,8 @@ async fn serves_the_oauth_flags() {
 
 #[test]
 fn rejects_a_missing_oauth1_key_file() {
-    let out = Command::new(env!("CARGO_BIN_EXE_jira-sim"))
-        .args(["--oauth1-consumer", "k:/nonexistent/key.pem"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let out = Command::new(env!("CARGO_BIN_EXE_jira-sim"))
-        .args(["--oauth2-client", "only-id"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    assert_refused(&[
+        &["--oauth1-consumer", "k:/nonexistent/key.pem"],
+        &["--oauth2-client", "only-id"],
+    ]);
 }

@@ -50,6 +50,44 @@ pub fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// The arguments of `integration add` for `org`: `auth` is `--auth` and its own flags, e.g.
+/// `["basic", "--user", "bob"]`.
+pub fn integration_add<'a>(
+    org: &'a str,
+    provider: &'a str,
+    base_url: &'a str,
+    auth: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "integration",
+        "add",
+        "--org",
+        org,
+        "--provider",
+        provider,
+        "--base-url",
+        base_url,
+        "--auth",
+    ];
+    args.extend_from_slice(auth);
+    args
+}
+
+/// A finished command's exit code (it was not killed by a signal).
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+/// A finished command's standard error, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Fails the test, showing standard error, unless the command exited 0.
+pub fn assert_success(out: &Output) {
+    assert!(out.status.success(), "{}", stderr(out));
+}
+
 /// A temporary database and the CLI pointed at it.
 pub struct Db {
     pub dir: tempfile::TempDir,
@@ -125,20 +163,21 @@ impl Db {
         auth: &[&str],
         secret: &str,
     ) -> String {
-        let mut args = vec![
-            "integration",
-            "add",
-            "--org",
-            org,
-            "--provider",
-            provider,
-            "--base-url",
-            base_url,
-            "--auth",
-        ];
-        args.extend_from_slice(auth);
+        let mut args = integration_add(org, provider, base_url, auth);
         args.push("--allow-http");
         self.ok(&args, &format!("{secret}\n"))
+    }
+
+    /// Runs the CLI expecting a refusal: exit 2 with `message` in standard error, returned.
+    pub fn refused(&self, args: &[&str], stdin: &str, message: &str) -> String {
+        let out = self.cli(args, stdin);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{args:?}: {err}");
+        assert!(
+            err.contains(message),
+            "{args:?}: expected {message:?} in {err}"
+        );
+        err
     }
 
     /// Runs the CLI and returns its trimmed stdout, failing the test on a non-zero exit.

@@ -91,6 +91,25 @@ impl<J: JiraApi, C: SearchCache> SearchService<J, InMemoryStore, C> {
         let json = self.search(provider, req, &SearchTrace::default()).await?;
         Ok(json.choices().expect("a list of choices"))
     }
+
+    /// One search of `query` in `field` on integration `id`, as acme, its answer decoded.
+    async fn find(
+        &self,
+        provider: Provider,
+        id: i64,
+        field: &str,
+        query: &str,
+    ) -> Result<Vec<Choice>, SearchError> {
+        self.search_list(provider, &request(id, Some(field), Some(query)))
+            .await
+    }
+}
+
+fn choice(value: &str, label: &str) -> Choice {
+    Choice {
+        value: json!(value),
+        label: label.into(),
+    }
 }
 
 fn request(integration_id: i64, field: Option<&str>, query: Option<&str>) -> SearchRequest {
@@ -248,19 +267,10 @@ async fn server_without_project_uses_the_instance_search_with_username() {
     );
     let svc = service(jira);
     let got = svc
-        .search_list(
-            Provider::JiraServer,
-            &request(10, Some("assignee"), Some("bo")),
-        )
+        .find(Provider::JiraServer, 10, "assignee", "bo")
         .await
         .unwrap();
-    assert_eq!(
-        got,
-        vec![Choice {
-            value: json!("bob"),
-            label: "Bobby - bob@example.org (bob)".into()
-        }]
-    );
+    assert_eq!(got, vec![choice("bob", "Bobby - bob@example.org (bob)")]);
 }
 
 #[tokio::test]
@@ -271,19 +281,10 @@ async fn cloud_without_project_uses_find_users_with_query() {
     );
     let svc = service(jira);
     let got = svc
-        .search_list(
-            Provider::JiraCloud,
-            &request(11, Some("reporter"), Some("mi")),
-        )
+        .find(Provider::JiraCloud, 11, "reporter", "mi")
         .await
         .unwrap();
-    assert_eq!(
-        got,
-        vec![Choice {
-            value: json!("5b10"),
-            label: "Mia Krystof - mia@example.com".into()
-        }]
-    );
+    assert_eq!(got, vec![choice("5b10", "Mia Krystof - mia@example.com")]);
 }
 
 #[tokio::test]
@@ -329,13 +330,7 @@ async fn an_unknown_project_id_gives_no_key_and_the_search_still_goes_out() {
         ..request(10, Some("assignee"), Some("bo"))
     };
     let got = svc.search_list(Provider::JiraServer, &req).await.unwrap();
-    assert_eq!(
-        got,
-        vec![Choice {
-            value: json!("bob"),
-            label: "bob (bob)".into()
-        }]
-    );
+    assert_eq!(got, vec![choice("bob", "bob (bob)")]);
     // The unknown id is remembered too: a different query asks no project lookup.
     let req2 = SearchRequest {
         query: Some("bob".into()),
@@ -435,11 +430,7 @@ async fn a_cache_hit_makes_no_jira_call() {
     let mut jira = MockJiraApi::new();
     jira.expect_get_json().never();
     let mut cache = MockSearchCache::new();
-    let cached = serde_json::to_string(&vec![Choice {
-        value: json!("bob"),
-        label: "cached".into(),
-    }])
-    .unwrap();
+    let cached = serde_json::to_string(&vec![choice("bob", "cached")]).unwrap();
     cache
         .expect_get()
         .with(always())
@@ -451,10 +442,7 @@ async fn a_cache_hit_makes_no_jira_call() {
     cache.expect_set().never();
     let svc = SearchService::new(jira, store(), cache, SearchSettings::default());
     let got = svc
-        .search_list(
-            Provider::JiraServer,
-            &request(10, Some("assignee"), Some("bo")),
-        )
+        .find(Provider::JiraServer, 10, "assignee", "bo")
         .await
         .unwrap();
     assert_eq!(got[0].label, "cached");
@@ -476,19 +464,10 @@ async fn a_failing_cache_is_a_miss_and_the_answer_still_comes_from_jira() {
         .returning(|_, _, _| Box::pin(async { Err(CacheError::Skipped("down")) }));
     let svc = SearchService::new(jira, store(), cache, SearchSettings::default());
     let got = svc
-        .search_list(
-            Provider::JiraServer,
-            &request(10, Some("assignee"), Some("bo")),
-        )
+        .find(Provider::JiraServer, 10, "assignee", "bo")
         .await
         .unwrap();
-    assert_eq!(
-        got,
-        vec![Choice {
-            value: json!("bob"),
-            label: "bob (bob)".into()
-        }]
-    );
+    assert_eq!(got, vec![choice("bob", "bob (bob)")]);
 }
 
 #[tokio::test]
@@ -517,12 +496,9 @@ async fn cache_writes_use_the_configured_ttl_and_integration_scoped_keys() {
             cache_ttl: Duration::from_secs(7),
         },
     );
-    svc.search_list(
-        Provider::JiraServer,
-        &request(10, Some("assignee"), Some("bo")),
-    )
-    .await
-    .unwrap();
+    svc.find(Provider::JiraServer, 10, "assignee", "bo")
+        .await
+        .unwrap();
 }
 
 #[test]
@@ -564,10 +540,7 @@ async fn an_empty_field_after_the_query_check_is_an_autocomplete_of_that_field()
         Ok(json!({"results": []})),
     );
     let svc = service(jira);
-    let got = svc
-        .search_list(Provider::JiraServer, &request(10, Some(""), Some("x")))
-        .await
-        .unwrap();
+    let got = svc.find(Provider::JiraServer, 10, "", "x").await.unwrap();
     assert_eq!(got, vec![]);
 }
 
@@ -591,16 +564,10 @@ async fn issue_search_per_provider_is_never_cached() {
         );
         let svc = service(jira);
         for field in ["externalIssue", "parent"] {
-            let got = svc
-                .search_list(provider, &request(id, Some(field), Some("test")))
-                .await
-                .unwrap();
+            let got = svc.find(provider, id, field, "test").await.unwrap();
             assert_eq!(
                 got,
-                vec![Choice {
-                    value: json!("HSP-1"),
-                    label: "(HSP-1) this is a test issue summary".into()
-                }]
+                vec![choice("HSP-1", "(HSP-1) this is a test issue summary")]
             );
         }
         assert_eq!(svc.jira.calls().len(), 2, "issue searches are never cached");
@@ -639,10 +606,7 @@ async fn issue_search_errors_carry_the_spec_messages() {
     for (error, message) in rows {
         let svc = service(FakeJira::default().answer(call, Err(error.clone())));
         let err = svc
-            .search_list(
-                Provider::JiraServer,
-                &request(10, Some("externalIssue"), Some("HSP-1")),
-            )
+            .find(Provider::JiraServer, 10, "externalIssue", "HSP-1")
             .await
             .unwrap_err();
         assert_eq!(kind(&err), format!("Jira: {message}"), "{error:?}");
@@ -650,10 +614,7 @@ async fn issue_search_errors_carry_the_spec_messages() {
     // A 200 without an issue list.
     let svc = service(FakeJira::default().answer(call, Ok(json!({"total": 0}))));
     let err = svc
-        .search_list(
-            Provider::JiraServer,
-            &request(10, Some("parent"), Some("HSP-1")),
-        )
+        .find(Provider::JiraServer, 10, "parent", "HSP-1")
         .await
         .unwrap_err();
     assert_eq!(
@@ -671,19 +632,10 @@ async fn autocomplete_names_custom_fields_and_is_cached() {
     let svc = service(jira);
     for _ in 0..2 {
         let got = svc
-            .search_list(
-                Provider::JiraServer,
-                &request(10, Some("customfield_0123"), Some("sp")),
-            )
+            .find(Provider::JiraServer, 10, "customfield_0123", "sp")
             .await
             .unwrap();
-        assert_eq!(
-            got,
-            vec![Choice {
-                value: json!("1"),
-                label: "Sprint 1 (1)".into()
-            }]
-        );
+        assert_eq!(got, vec![choice("1", "Sprint 1 (1)")]);
     }
     assert_eq!(svc.jira.calls().len(), 1);
 }
@@ -695,10 +647,7 @@ async fn autocomplete_errors_name_the_field_as_sent() {
         Err(status(500, &[], &[])),
     ));
     let err = svc
-        .search_list(
-            Provider::JiraServer,
-            &request(10, Some("customfield_10100"), Some("x")),
-        )
+        .find(Provider::JiraServer, 10, "customfield_10100", "x")
         .await
         .unwrap_err();
     assert_eq!(
@@ -721,34 +670,16 @@ async fn project_is_a_project_search_on_cloud_and_an_autocomplete_field_on_serve
     let svc = service(jira);
     for _ in 0..2 {
         let cloud = svc
-            .search_list(
-                Provider::JiraCloud,
-                &request(11, Some("project"), Some("ex")),
-            )
+            .find(Provider::JiraCloud, 11, "project", "ex")
             .await
             .unwrap();
-        assert_eq!(
-            cloud,
-            vec![Choice {
-                value: json!("10000"),
-                label: "EX - Example".into()
-            }]
-        );
+        assert_eq!(cloud, vec![choice("10000", "EX - Example")]);
     }
     let server = svc
-        .search_list(
-            Provider::JiraServer,
-            &request(10, Some("project"), Some("ex")),
-        )
+        .find(Provider::JiraServer, 10, "project", "ex")
         .await
         .unwrap();
-    assert_eq!(
-        server,
-        vec![Choice {
-            value: json!("EX"),
-            label: "Example (EX)".into()
-        }]
-    );
+    assert_eq!(server, vec![choice("EX", "Example (EX)")]);
     assert_eq!(
         svc.jira.calls().len(),
         2,
@@ -760,10 +691,7 @@ async fn project_is_a_project_search_on_cloud_and_an_autocomplete_field_on_serve
         Err(JiraError::Timeout),
     ));
     let err = svc
-        .search_list(
-            Provider::JiraCloud,
-            &request(11, Some("project"), Some("ex")),
-        )
+        .find(Provider::JiraCloud, 11, "project", "ex")
         .await
         .unwrap_err();
     assert_eq!(kind(&err), "Jira: Unable to fetch projects from Jira");
