@@ -20,6 +20,7 @@ use std::sync::Arc;
 use domain::StoreError;
 use sqlx::sqlite::SqlitePool;
 
+mod directory;
 mod integrations;
 pub(crate) mod memo;
 mod open;
@@ -146,5 +147,11 @@ impl SqliteStore {
     /// forgets everything whenever the database changes, whichever process changed it).
     pub fn memo_hits(&self) -> u64 {
         self.memo.hits()
+    }
+
+    /// How many times every org and active token was read whole from SQLite (once per change
+    /// of the database, whichever process made it).
+    pub fn directory_reads(&self) -> u64 {
+        self.memo.directory_reads()
     }
 }

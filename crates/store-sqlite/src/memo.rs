@@ -1,6 +1,6 @@
-//! The hot path's memory: caller token → org, org → org row, (org, integration) → integration
-//! with its credentials opened, so a search does not go to SQLite three times (and decrypt)
-//! on every request.
+//! The hot path's memory: every org and active caller token (the [`Directory`]), and
+//! (org, integration) → integration with its credentials opened, so a search does not go to
+//! SQLite three times (and decrypt) on every request.
 //!
 //! Nothing here may outlive a change, wherever it comes from: `jira-search token revoke` runs
 //! in another process. Every lookup first reads the WAL-index header at the start of the
@@ -10,17 +10,19 @@
 //! notice a recreated file, and a 48-byte `pread`), not a database round trip. When the
 //! header cannot be read (an in-memory database, no `-shm` yet) nothing is remembered.
 //!
-//! Only positive answers are kept (a flood of unknown tokens or orgs cannot fill memory),
-//! and each map is bounded.
+//! Tokens and orgs are held whole, so unknown ones are answered from memory too; only found
+//! integrations are kept (a flood of unknown ids cannot fill memory), in a bounded map.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use domain::{Integration, Org, OrgId, OrgRef};
+use domain::{Integration, OrgId};
+
+use crate::directory::Directory;
 
 /// Bytes of the first copy of the WAL-index header.
 const HEADER: usize = 48;
@@ -34,15 +36,13 @@ pub(crate) type Stamp = [u8; HEADER];
 #[derive(Default)]
 struct State {
     stamp: Option<Stamp>,
-    tokens: HashMap<String, OrgId>,
-    orgs: HashMap<String, Org>,
+    directory: Option<Arc<Directory>>,
     integrations: HashMap<(i64, i64), Integration>,
 }
 
 impl State {
     fn clear(&mut self) {
-        self.tokens.clear();
-        self.orgs.clear();
+        self.directory = None;
         self.integrations.clear();
     }
 }
@@ -53,13 +53,7 @@ pub(crate) struct Memo {
     shm: Mutex<Option<(File, u64)>>,
     state: Mutex<State>,
     hits: AtomicU64,
-}
-
-fn org_key(org: &OrgRef) -> String {
-    match org {
-        OrgRef::Id(id) => format!("id:{id}"),
-        OrgRef::Slug(slug) => format!("slug:{slug}"),
-    }
+    directory_reads: AtomicU64,
 }
 
 impl std::fmt::Debug for Memo {
@@ -84,6 +78,7 @@ impl Memo {
             shm: Mutex::new(None),
             state: Mutex::new(State::default()),
             hits: AtomicU64::new(0),
+            directory_reads: AtomicU64::new(0),
         }
     }
 
@@ -132,31 +127,22 @@ impl Memo {
         (state.stamp == Some(stamp)).then_some(state)
     }
 
-    pub(crate) fn token(&self, stamp: Option<Stamp>, hash: &str) -> Option<OrgId> {
-        let found = self.state(stamp)?.tokens.get(hash).copied();
+    /// Every org and active token, if read under the current stamp.
+    pub(crate) fn directory(&self, stamp: Option<Stamp>) -> Option<Arc<Directory>> {
+        let found = self.state(stamp)?.directory.clone();
         self.hit(found)
     }
 
-    pub(crate) fn keep_token(&self, stamp: Option<Stamp>, hash: &str, org: OrgId) {
-        if let Some(mut s) = self.state_to_keep(stamp) {
-            if s.tokens.len() >= MAX_ENTRIES {
-                s.tokens.clear();
-            }
-            s.tokens.insert(hash.to_owned(), org);
-        }
+    /// How many times the directory was read from SQLite.
+    pub(crate) fn directory_reads(&self) -> u64 {
+        self.directory_reads.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn org(&self, stamp: Option<Stamp>, org: &OrgRef) -> Option<Org> {
-        let found = self.state(stamp)?.orgs.get(&org_key(org)).cloned();
-        self.hit(found)
-    }
-
-    pub(crate) fn keep_org(&self, stamp: Option<Stamp>, key: &OrgRef, org: &Org) {
+    /// Keeps a directory read under `stamp`, unless the database moved since.
+    pub(crate) fn keep_directory(&self, stamp: Option<Stamp>, directory: Arc<Directory>) {
+        self.directory_reads.fetch_add(1, Ordering::Relaxed);
         if let Some(mut s) = self.state_to_keep(stamp) {
-            if s.orgs.len() >= MAX_ENTRIES {
-                s.orgs.clear();
-            }
-            s.orgs.insert(org_key(key), org.clone());
+            s.directory = Some(directory);
         }
     }
 

@@ -2,6 +2,8 @@
 //! every error becomes a [`StoreError`] keeping the [`crate::SqliteStoreError`] as its
 //! source. The search's lookups go through the memo first.
 
+use std::sync::Arc;
+
 use domain::ports::{RevokeOutcome, TokenSelector};
 use domain::token::StoredToken;
 use domain::{
@@ -9,33 +11,24 @@ use domain::{
     IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Secret, Slug, StoreError,
 };
 
+use crate::directory::Directory;
 use crate::SqliteStore;
 
 /// Each answer comes from the memo when the database has not moved since it was read (see
 /// the `memo` module), else from SQLite.
 impl IntegrationStore for SqliteStore {
     async fn org_for_token_hash(&self, token_hash: &str) -> Result<Option<OrgId>, StoreError> {
-        let stamp = self.memo.stamp();
-        if let Some(org) = self.memo.token(stamp, token_hash) {
-            return Ok(Some(org));
+        match self.directory().await? {
+            Some(directory) => Ok(directory.token(token_hash)),
+            None => Ok(self.org_id_for_token_hash(token_hash).await?),
         }
-        let org = self.org_id_for_token_hash(token_hash).await?;
-        if let Some(org) = org {
-            self.memo.keep_token(stamp, token_hash, org);
-        }
-        Ok(org)
     }
 
     async fn find_org(&self, org: &OrgRef) -> Result<Option<Org>, StoreError> {
-        let stamp = self.memo.stamp();
-        if let Some(found) = self.memo.org(stamp, org) {
-            return Ok(Some(found));
+        match self.directory().await? {
+            Some(directory) => Ok(directory.org(org)),
+            None => Ok(self.org_if_any(org).await?),
         }
-        let found = self.org_if_any(org).await?;
-        if let Some(found) = &found {
-            self.memo.keep_org(stamp, org, found);
-        }
-        Ok(found)
     }
 
     async fn linked_integration(
@@ -56,6 +49,23 @@ impl IntegrationStore for SqliteStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(self.check_ready().await?)
+    }
+}
+
+impl SqliteStore {
+    /// Every org and active token from memory, read whole when the database moved. `None`
+    /// when nothing can be remembered (an in-memory database): then each lookup asks SQLite.
+    async fn directory(&self) -> Result<Option<Arc<Directory>>, crate::SqliteStoreError> {
+        let stamp = self.memo.stamp();
+        if stamp.is_none() {
+            return Ok(None);
+        }
+        if let Some(directory) = self.memo.directory(stamp) {
+            return Ok(Some(directory));
+        }
+        let directory = Arc::new(self.load_directory().await?);
+        self.memo.keep_directory(stamp, directory.clone());
+        Ok(Some(directory))
     }
 }
 
