@@ -1,8 +1,10 @@
 # jira-search: the two commands a new user runs are `make demo` and `make test`.
 SHELL := /bin/bash
 CARGO ?= cargo
+# Pinned: a new cargo-deny may read deny.toml differently. Bump it here on purpose.
+CARGO_DENY_VERSION := 0.20.2
 
-.PHONY: all build release demo demo-check test lint fmt bench prism clean
+.PHONY: all build release demo demo-check test lint deny fmt bench prism clean
 
 all: build
 
@@ -23,8 +25,8 @@ demo-check:
 	@DEMO_CHECK=1 DEMO_BIN=target/debug DEMO_PORT=$${DEMO_PORT:-18080} scripts/demo.sh
 
 ## Every check and every test, on a fresh machine: starts (and if needed installs) its own
-## redis-server when none answers. scripts/test.sh runs `lint`, `demo-check` (on a free port)
-## and `prism` below, then the tests; none of those targets may run `test`.
+## redis-server when none answers. scripts/test.sh runs `lint`, `deny`, `demo-check` (on a
+## free port) and `prism` below, then the tests; none of those targets may run `test`.
 test:
 	@scripts/test.sh
 
@@ -42,6 +44,12 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) check -p domain --locked
+
+## Supply chain (deny.toml): licences, bans (wildcards, duplicates) and sources (crates.io
+## only). Installs cargo-deny (pinned) when missing. No advisories: see deny.toml.
+deny:
+	@source scripts/lib/pkg.sh && LOG_TAG=deny ensure_cargo_tool deny cargo-deny $(CARGO_DENY_VERSION)
+	$(CARGO) deny --locked check --hide-inclusion-graph licenses bans sources
 
 fmt:
 	$(CARGO) fmt --all

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# `make test`: lint, the demo's searches, then every test of the workspace against a real
-# Redis. The lint, the demo check and the Prism install are the Makefile's own targets (none of
-# them runs `make test`). Uses $REDIS_URL when it answers, else 127.0.0.1:6379 when that
-# answers, else starts a redis-server of its own on a free port and stops it by its PID on
-# exit. redis-server is installed with apt-get when absent either way: the resilience tests
-# start and kill their own.
+# `make test`: lint, the supply-chain check, the demo's searches, then every test of the
+# workspace against a real Redis. The lint, the supply-chain check (cargo-deny), the demo check
+# and the Prism install are the Makefile's own targets (none of them runs `make test`). Uses
+# $REDIS_URL when it answers, else 127.0.0.1:6379 when that answers, else starts a
+# redis-server of its own on a free port and stops it by its PID on exit. redis-server is
+# installed with apt-get when absent either way: the resilience tests start and kill their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,9 @@ redis_ensure
 
 echo "test: formatting and lints"
 make --no-print-directory lint
+
+echo "test: supply chain (licences, bans, sources) with cargo-deny"
+make --no-print-directory deny
 
 echo "test: make demo's printed searches (one per branch) against the debug binaries"
 demo_port=$(free_port)

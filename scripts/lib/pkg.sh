@@ -22,3 +22,18 @@ ensure_pkg() {
     return 1
   fi
 }
+
+# ensure_cargo_tool COMMAND CRATE VERSION: when `cargo COMMAND --version` does not print
+# VERSION, installs CRATE at exactly VERSION with `cargo install --locked` (its own
+# Cargo.lock, so the build does not pick up newer dependencies), then checks again. Does
+# nothing when that version is already installed. Messages start with "$LOG_TAG:".
+ensure_cargo_tool() {
+  local command=$1 crate=$2 version=$3
+  if cargo "$command" --version 2>/dev/null | grep -qF " $version"; then return 0; fi
+  echo "${LOG_TAG:-pkg}: no cargo $command $version; installing $crate $version with cargo install (a few minutes)"
+  cargo install --locked --quiet "$crate" --version "$version" || return 1
+  if ! cargo "$command" --version 2>/dev/null | grep -qF " $version"; then
+    echo "${LOG_TAG:-pkg}: cargo $command $version is still missing after installing $crate" >&2
+    return 1
+  fi
+}

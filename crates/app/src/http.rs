@@ -12,7 +12,10 @@ use domain::{
     SearchRequest, SearchTrace,
 };
 use http_body_util::Full;
-use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use hyper::body::Body;
+use hyper::header::{
+    HeaderValue, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 
@@ -101,6 +104,9 @@ impl Route {
 /// Longest request target (path and query) served; longer ones get 414.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 
+/// The methods every route answers (HEAD as GET without the body), as `Allow` names them.
+pub const ALLOWED_METHODS: &str = "GET, HEAD";
+
 /// Answers one request, and logs one line for it.
 pub async fn handle<J, S, C, B>(
     state: Arc<AppState<J, S, C>>,
@@ -120,6 +126,7 @@ where
     } else {
         Some(Route::parse(req.uri().path()))
     };
+    let route_name = route.as_ref().map_or("uri_too_long", Route::name);
     let mut search = None;
     let trace = SearchTrace::default();
     let mut response = match &route {
@@ -130,13 +137,13 @@ where
         Some(Route::NotFound) => {
             json_response(StatusCode::NOT_FOUND, &json!({"detail": "Not found"}))
         }
-        Some(_) if req.method() != Method::GET => {
+        Some(_) if req.method() != Method::GET && req.method() != Method::HEAD => {
             let mut r = json_response(
                 StatusCode::METHOD_NOT_ALLOWED,
                 &json!({"detail": format!("Method \"{}\" not allowed.", req.method())}),
             );
             r.headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("GET"));
+                .insert(ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
             r
         }
         Some(Route::Healthz) => json_response(StatusCode::OK, &json!({"status": "ok"})),
@@ -150,7 +157,19 @@ where
             let s = search_request(&req, org.clone(), *integration_id);
             let r = match state.search.search(*provider, &s, &trace).await {
                 Ok(json) => json_text_response(StatusCode::OK, json.into_string()),
-                Err(e) => error_response(&e),
+                Err(e) => {
+                    if let SearchError::Jira { source, .. } = &e {
+                        // Which tenant's Jira failed, tied to the request's own line.
+                        tracing::warn!(
+                            request_id = %request_id,
+                            route = route_name,
+                            integration = integration_id.0,
+                            error = %error_chain(source),
+                            "jira call failed"
+                        );
+                    }
+                    error_response(&e)
+                }
             };
             search = Some(s);
             r
@@ -159,8 +178,10 @@ where
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(X_REQUEST_ID, v);
     }
+    if req.method() == Method::HEAD {
+        response = without_body(response);
+    }
     let elapsed = started.elapsed();
-    let route_name = route.as_ref().map_or("uri_too_long", Route::name);
     let status = response.status().as_u16();
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     match &search {
@@ -250,7 +271,18 @@ fn search_request<B>(
     search
 }
 
-/// Every [`SearchError`] to its status and body (docs/api.md's table).
+/// The answer to a HEAD request: GET's status and headers, with `Content-Length` the length
+/// of GET's body, and no body.
+fn without_body(response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    let (mut parts, body) = response.into_parts();
+    if let Some(len) = body.size_hint().exact() {
+        parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    Response::from_parts(parts, Full::new(Bytes::new()))
+}
+
+/// Every [`SearchError`] to its status and body (docs/api.md's table). A Jira failure is
+/// logged by [`handle`], which knows the integration and the request id.
 pub fn error_response(e: &SearchError) -> Response<Full<Bytes>> {
     let detail = |status| json_response(status, &json!({"detail": e.to_string()}));
     match e {
@@ -263,10 +295,8 @@ pub fn error_response(e: &SearchError) -> Response<Full<Bytes>> {
         SearchError::OrgNotFound => detail(StatusCode::NOT_FOUND),
         SearchError::IntegrationNotFound => empty_response(StatusCode::NOT_FOUND),
         SearchError::FieldRequired | SearchError::QueryRequired => detail(StatusCode::BAD_REQUEST),
-        SearchError::Jira { source, .. } => {
-            tracing::warn!(error = %error_chain(source), "jira call failed");
-            detail(StatusCode::BAD_REQUEST)
-        }
+        // Logged by the caller, which knows the integration and the request.
+        SearchError::Jira { .. } => detail(StatusCode::BAD_REQUEST),
         SearchError::Store(source) => {
             tracing::error!(error = %error_chain(source), "store failed");
             json_response(

@@ -26,6 +26,13 @@ pub struct RequestLabels {
     pub status: u16,
 }
 
+/// Labels of a request the HTTP layer refused before routing it.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RejectedLabels {
+    /// `malformed` (400), `too_large` (431) or `header_timeout` (closed, no answer).
+    pub reason: &'static str,
+}
+
 /// Labels of the request-duration histogram.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
@@ -174,6 +181,7 @@ pub struct Metrics {
     duration: Family<RouteLabels, Histogram>,
     in_flight: Gauge,
     connections: Gauge,
+    rejected: Family<RejectedLabels, Counter>,
     jira: Arc<JiraMetrics>,
     cache: Arc<OnceLock<CacheStatsFn>>,
 }
@@ -212,6 +220,12 @@ impl Metrics {
             "http_connections_open",
             "Client connections open (capped by MAX_CONNECTIONS)",
             connections.clone(),
+        );
+        let rejected = Family::<RejectedLabels, Counter>::default();
+        registry.register(
+            "http_rejected",
+            "Requests refused by the HTTP layer before routing, by reason (malformed: 400, too_large: 431, header_timeout: no complete request head in time, connection closed)",
+            rejected.clone(),
         );
         let jira = Arc::new(JiraMetrics::default());
         registry.register(
@@ -252,6 +266,7 @@ impl Metrics {
             duration,
             in_flight,
             connections,
+            rejected,
             jira,
             cache,
         }
@@ -275,6 +290,13 @@ impl Metrics {
     /// Counts a connection as open until the guard is dropped.
     pub fn connection(&self) -> GaugeGuard {
         GaugeGuard::inc(&self.connections)
+    }
+
+    /// Counts a request the HTTP layer refused before routing it.
+    pub fn rejected(&self, reason: &'static str) {
+        self.rejected
+            .get_or_create(&RejectedLabels { reason })
+            .inc();
     }
 
     /// Records one answered request.

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -177,16 +178,38 @@ async fn serve_until<J: JiraApi, S: IntegrationStore, C: SearchCache>(
                 let _ = stream.set_nodelay(true);
                 let open = state.metrics.connection();
                 let for_requests = state.clone();
+                // Set once a request head has arrived (HTTP/1.1 or an HTTP/2 stream).
+                let served = Arc::new(AtomicBool::new(false));
+                let served_by_service = served.clone();
                 let service = service_fn(move |req| {
+                    served_by_service.store(true, Ordering::Relaxed);
                     let state = for_requests.clone();
                     async move { Ok::<_, std::convert::Infallible>(handle(state, req).await) }
                 });
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
+                let for_errors = state.clone();
+                let header_read_timeout = settings.header_read_timeout;
                 tokio::spawn(async move {
                     let _slot = (permit, open);
-                    if let Err(e) = conn.await {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    // hyper's header timeout starts once the first bytes are in, and HTTP/2
+                    // has none: a connection with no request head within the timeout of
+                    // opening (silent, or an HTTP/2 preface alone) is dropped, freeing its
+                    // slot. It has no request in flight to lose.
+                    let first_request = async {
+                        tokio::time::sleep(header_read_timeout).await;
+                        if served.load(Ordering::Relaxed) {
+                            std::future::pending::<()>().await;
+                        }
+                    };
+                    tokio::select! {
+                        ended = conn => if let Err(e) = ended {
+                            connection_ended(&for_errors.metrics, peer, &*e, served.load(Ordering::Relaxed));
+                        },
+                        () = first_request => {
+                            for_errors.metrics.rejected(HEADER_TIMEOUT);
+                            tracing::info!(reason = HEADER_TIMEOUT, "request rejected");
+                        }
                     }
                 });
             }
@@ -202,4 +225,37 @@ async fn serve_until<J: JiraApi, S: IntegrationStore, C: SearchCache>(
         () = graceful.shutdown() => tracing::info!("drained; bye"),
         () = tokio::time::sleep(settings.shutdown_grace) => tracing::warn!("grace period over; closing remaining connections"),
     }
+}
+
+/// The reason a connection closed without a complete request head in time.
+const HEADER_TIMEOUT: &str = "header_timeout";
+
+/// Counts and logs (one line) what the HTTP layer refused on a connection: a malformed head
+/// (hyper answered 400), a head too large or with over 100 headers (431), or a first head
+/// not complete in time. Other endings (a client going away) are logged at debug only.
+fn connection_ended(
+    metrics: &Metrics,
+    peer: SocketAddr,
+    e: &(dyn std::error::Error + 'static),
+    served: bool,
+) {
+    let Some(h) = e.downcast_ref::<hyper::Error>() else {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+        return;
+    };
+    let (reason, status) = if h.is_parse_too_large() {
+        ("too_large", 431)
+    } else if h.is_parse() {
+        ("malformed", 400)
+    } else if h.is_timeout() && !served {
+        metrics.rejected(HEADER_TIMEOUT);
+        tracing::info!(reason = HEADER_TIMEOUT, error = %e, "request rejected");
+        return;
+    } else {
+        // Includes an idle kept-alive connection closed by the header timeout.
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+        return;
+    };
+    metrics.rejected(reason);
+    tracing::info!(reason, status, error = %e, "request rejected");
 }

@@ -341,7 +341,7 @@ async fn every_status_row_of_the_contract() {
     // Other methods on a known path: 405 with Allow.
     let a = request("POST", &svc.url("/healthz"), None).await;
     assert_eq!(a.status, 405);
-    assert_eq!(a.headers["allow"], "GET");
+    assert_eq!(a.headers["allow"], "GET, HEAD");
     assert!(a.json()["detail"].is_string());
 }
 

@@ -7,6 +7,7 @@
 use base64::Engine;
 use domain::{BaseUrl, Credentials, JiraError, JiraRequest, Secret};
 use hyper::header::HeaderValue;
+use zeroize::Zeroizing;
 
 use crate::connect_jwt;
 use crate::oauth1;
@@ -30,10 +31,11 @@ pub struct RequestTarget<'a> {
 /// characters), or for a scheme that needs the request ([`authorization_for`]); the message
 /// names the problem, never the secret.
 pub fn authorization(credentials: &Credentials) -> Result<HeaderValue, JiraError> {
-    let value = match credentials {
+    // The header's text holds the secret: wiped when dropped (the HeaderValue is hyper's).
+    let value = Zeroizing::new(match credentials {
         Credentials::Pat { token } => format!("Bearer {}", token.expose()),
         Credentials::Basic { user, secret } => {
-            let raw = format!("{user}:{}", secret.expose());
+            let raw = Zeroizing::new(format!("{user}:{}", secret.expose()));
             format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
@@ -45,7 +47,7 @@ pub fn authorization(credentials: &Credentials) -> Result<HeaderValue, JiraError
                 other.method()
             )))
         }
-    };
+    });
     header(&value, credentials)
 }
 
@@ -117,7 +119,8 @@ pub fn authorization_for(
 /// # Errors
 /// [`JiraError::Config`] when the token cannot be sent in a header, without the token.
 pub fn bearer(token: &Secret) -> Result<HeaderValue, JiraError> {
-    let mut h = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+    let value = Zeroizing::new(format!("Bearer {}", token.expose()));
+    let mut h = HeaderValue::from_str(&value).map_err(|_| {
         JiraError::Config(
             "the OAuth 2.0 access token contains characters that cannot be sent in an HTTP header"
                 .to_owned(),

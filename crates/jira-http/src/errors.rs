@@ -41,9 +41,24 @@ pub fn retry_after_at(
 }
 
 /// The wait plus up to 20% random jitter, so many callers told the same time do not all
-/// come back at once; never shorter than Jira asked.
+/// come back at once; never shorter than Jira asked, and [`Duration::MAX`] for a wait too long
+/// to grow (a `Retry-After` of 18446744073709551615 seconds must not panic).
+///
+/// [`Duration::MAX`]: std::time::Duration::MAX
 pub fn jittered(wait: std::time::Duration) -> std::time::Duration {
-    wait.mul_f64(1.0 + rand::random::<f64>() * 0.2)
+    let factor = 1.0 + rand::random::<f64>() * 0.2;
+    std::time::Duration::try_from_secs_f64(wait.as_secs_f64() * factor)
+        .map_or(std::time::Duration::MAX, |jittered| jittered.max(wait))
+}
+
+/// Whether a retry after `wait`, seen at `now`, starts before `deadline`. Any wait is
+/// compared without adding it to an instant, so no wait can overflow one.
+pub fn retry_fits(
+    now: tokio::time::Instant,
+    wait: std::time::Duration,
+    deadline: tokio::time::Instant,
+) -> bool {
+    wait < deadline.saturating_duration_since(now)
 }
 
 /// A short description of a client error and its causes, for logs (no URL, so no query

@@ -285,7 +285,7 @@ impl<U: CredentialUpdates> HyperJira<U> {
                 ) if retries < MAX_RETRIES => errors::jittered(wait),
                 _ => return result,
             };
-            if tokio::time::Instant::now() + wait >= deadline {
+            if !errors::retry_fits(tokio::time::Instant::now(), wait, deadline) {
                 return result;
             }
             tracing::debug!(

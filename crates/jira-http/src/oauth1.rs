@@ -20,7 +20,8 @@ use sha2::{Digest, Sha256};
 use crate::url::encode;
 
 /// Keys parsed once and kept, by SHA-256 of their PEM: parsing a 2048-bit key per request is
-/// slow. Bounded: cleared when it grows past `KeyCache::MAX` (1024) entries.
+/// slow. Bounded: cleared when it grows past `KeyCache::MAX` (1024) entries. A key evicted or
+/// dropped with the cache is wiped from memory (`rsa`'s keys are `ZeroizeOnDrop`).
 #[derive(Default)]
 pub struct KeyCache {
     keys: Mutex<HashMap<[u8; 32], Arc<SigningKey<Sha1>>>>,
@@ -246,6 +247,15 @@ mod tests {
     const PRIVATE_PKCS1: &str = include_str!("../tests/fixtures/oauth1-test-private-pkcs1.pem");
     const PUBLIC: &str = include_str!("../tests/fixtures/oauth1-test-public.pem");
     const NOT_RSA: &str = include_str!("../tests/fixtures/not-rsa.pem");
+
+    #[test]
+    fn cached_keys_are_wiped_on_drop() {
+        // Compiles only if the bound holds: the cache's keys zeroize their RSA private key
+        // when the last Arc to them is dropped.
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<SigningKey<Sha1>>();
+        wiped_on_drop::<RsaPrivateKey>();
+    }
 
     #[test]
     fn rfc5849_section_3_4_1_1_example() {

@@ -94,6 +94,7 @@ struct TokenState {
 }
 
 struct AccessToken {
+    /// Wiped from memory when replaced or dropped ([`Secret`] is `ZeroizeOnDrop`).
     token: Secret,
     expires_at: Instant,
     /// Renewed this long before `expires_at`: [`RENEW_BEFORE`], or half the lifetime of a

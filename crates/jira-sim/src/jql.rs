@@ -4,7 +4,7 @@
 
 /// One restriction of a query.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Clause {
+pub enum Clause {
     /// Full-text search (`text ~` or `summary ~`): every term must match a word of the summary.
     Text(String),
     /// `id = X`, `key = X` or `issuekey = X`: an issue key (any case) or a numeric id.
@@ -15,8 +15,9 @@ pub(crate) enum Clause {
 
 /// Why a query was refused; each becomes a 400 `errorMessages` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct JqlError {
-    pub(crate) message: String,
+pub struct JqlError {
+    /// Jira's message.
+    pub message: String,
 }
 
 impl JqlError {
@@ -175,7 +176,7 @@ fn expected(what: &str, found: Option<&Located>, len: usize) -> JqlError {
 }
 
 /// Parses a query into its clauses (all of which must hold).
-pub(crate) fn parse(jql: &str) -> Result<Vec<Clause>, JqlError> {
+pub fn parse(jql: &str) -> Result<Vec<Clause>, JqlError> {
     let tokens = tokenize(jql)?;
     let len = jql.chars().count();
     let mut clauses = Vec::new();

@@ -47,5 +47,8 @@ mod text;
 pub use config::{Flavor, SimConfig};
 pub use data::{DataSet, SimIssue, SimProject, SimSuggestion, SimUser, TEAM_FIELD};
 pub use fault::{Fault, FaultKind};
+/// How the simulator reads a JQL query, for tests of the JQL a client builds (its clauses, or
+/// Jira's kind of refusal).
+pub use jql::{parse as parse_jql, Clause as JqlClause, JqlError};
 pub use request_log::{AuthKind, RecordedRequest};
 pub use server::{start, Sim, SimHandle};

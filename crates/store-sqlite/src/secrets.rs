@@ -18,6 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use domain::{AuthMethod, Credentials, Secret};
 use serde_json::{Map, Value};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::{SqliteStore, SqliteStoreError};
 
@@ -30,14 +31,15 @@ const NONCE_LEN: usize = 12;
 /// Bytes of an AES-256 key.
 const KEY_LEN: usize = 32;
 
-/// The key that seals integration secrets at rest (AES-256-GCM). `Debug` prints no key.
+/// The key that seals integration secrets at rest (AES-256-GCM). `Debug` prints no key; its
+/// bytes are overwritten with zeros when it is dropped ([`ZeroizeOnDrop`]).
 #[derive(Clone, PartialEq, Eq)]
-pub struct SecretKey([u8; KEY_LEN]);
+pub struct SecretKey(Zeroizing<[u8; KEY_LEN]>);
 
 impl SecretKey {
     /// A new random key from the operating system's randomness.
     pub fn generate() -> Self {
-        Self(Aes256Gcm::generate_key(&mut OsRng).into())
+        Self(Zeroizing::new(Aes256Gcm::generate_key(&mut OsRng).into()))
     }
 
     /// Parses a key written by [`SecretKey::to_base64`]: standard base64 of exactly 32
@@ -47,30 +49,40 @@ impl SecretKey {
     /// [`SqliteStoreError::InvalidInput`] saying what is wrong (not base64, or the wrong
     /// length), never echoing the input.
     pub fn from_base64(text: &str) -> Result<Self, SqliteStoreError> {
-        let bytes = STANDARD.decode(text.trim()).map_err(|_| {
+        let bytes = Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| {
             SqliteStoreError::InvalidInput(
                 "invalid secret key: it is not standard base64 (expected 32 bytes, as printed by the key generator)"
                     .into(),
             )
-        })?;
+        })?);
         let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| {
             SqliteStoreError::InvalidInput(format!(
                 "invalid secret key: it decodes to {} bytes, but it must be exactly {KEY_LEN} bytes (44 characters of base64)",
                 bytes.len()
             ))
         })?;
-        Ok(Self(key))
+        Ok(Self(Zeroizing::new(key)))
     }
 
     /// The key as standard base64 (44 characters).
     pub fn to_base64(&self) -> String {
-        STANDARD.encode(self.0)
+        STANDARD.encode(self.0.as_slice())
     }
 
     fn cipher(&self) -> Aes256Gcm {
-        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.0))
+        Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(self.0.as_slice()))
     }
 }
+
+impl Zeroize for SecretKey {
+    /// Overwrites the key with zeros (it then seals and opens nothing it did before).
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// The inner `Zeroizing` wipes the key when it is dropped.
+impl ZeroizeOnDrop for SecretKey {}
 
 impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -117,10 +129,13 @@ pub(crate) fn encode(
     id: i64,
     bundle: &Bundle,
 ) -> Result<String, SqliteStoreError> {
-    let json = serde_json::to_string(bundle)
-        .map_err(|_| corrupt(id, "the secret bundle cannot be serialised"))?;
+    // The bundle's plaintext JSON: wiped when dropped.
+    let json = Zeroizing::new(
+        serde_json::to_string(bundle)
+            .map_err(|_| corrupt(id, "the secret bundle cannot be serialised"))?,
+    );
     let Some(key) = key else {
-        return Ok(format!("{PLAIN}{json}"));
+        return Ok(format!("{PLAIN}{}", *json));
     };
     let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
     let aad = associated_data(id);
@@ -151,8 +166,9 @@ pub(crate) fn decode(
     id: i64,
     stored: &str,
 ) -> Result<Bundle, SqliteStoreError> {
-    let json = if let Some(json) = stored.strip_prefix(PLAIN) {
-        json.to_owned()
+    // The bundle's plaintext JSON: wiped when dropped.
+    let json: Zeroizing<String> = if let Some(json) = stored.strip_prefix(PLAIN) {
+        Zeroizing::new(json.to_owned())
     } else if let Some(blob) = stored.strip_prefix(SEALED) {
         let key = key.ok_or(SqliteStoreError::SecretKeyMissing(id))?;
         let blob = STANDARD
@@ -173,14 +189,18 @@ pub(crate) fn decode(
                 },
             )
             .map_err(|_| SqliteStoreError::SecretKeyWrong(id))?;
-        String::from_utf8(plain).map_err(|_| corrupt(id, "the secret bundle is not UTF-8"))?
+        // On the error path the bytes come back in the error: wipe them there too.
+        Zeroizing::new(String::from_utf8(plain).map_err(|e| {
+            e.into_bytes().zeroize();
+            corrupt(id, "the secret bundle is not UTF-8")
+        })?)
     } else {
         return Err(corrupt(
             id,
             "the secret column holds no readable secret bundle",
         ));
     };
-    match serde_json::from_str::<Value>(&json) {
+    match serde_json::from_str::<Value>(json.as_str()) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(corrupt(id, "the secret bundle is not a JSON object")),
     }

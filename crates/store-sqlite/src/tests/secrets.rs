@@ -611,3 +611,25 @@ fn key_parsing_says_what_is_wrong_without_echoing() {
     let msg = SecretKey::from_base64("").unwrap_err().to_string();
     assert!(msg.contains("0 bytes"), "{msg}");
 }
+
+#[test]
+fn a_secret_key_is_wiped_on_zeroize_and_on_drop() {
+    use zeroize::{Zeroize, ZeroizeOnDrop};
+
+    // Compiles only if the bound holds: dropping a SecretKey zeroizes it.
+    fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+    wiped_on_drop::<SecretKey>();
+
+    let mut key = SecretKey::generate();
+    let copy = key.clone();
+    key.zeroize();
+    assert_eq!(key.to_base64(), STANDARD_ZEROS);
+    assert_ne!(
+        copy.to_base64(),
+        STANDARD_ZEROS,
+        "a clone is a copy of its own"
+    );
+}
+
+/// 32 zero bytes in standard base64.
+const STANDARD_ZEROS: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
