@@ -37,8 +37,9 @@ pub enum Route {
         provider: Provider,
         /// Slug or numeric id.
         org: OrgRef,
-        /// Digits.
-        integration_id: IntegrationId,
+        /// Digits; `None` when too many for any id (no integration has it, but the caller's
+        /// token and org are checked first, in the documented order).
+        integration_id: Option<IntegrationId>,
     },
     /// Anything else.
     NotFound,
@@ -72,13 +73,10 @@ impl Route {
         if org.is_empty() || id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Self::NotFound;
         }
-        match id.parse() {
-            Ok(id) => Self::Search {
-                provider,
-                org: OrgRef::parse(org),
-                integration_id: IntegrationId(id),
-            },
-            Err(_) => Self::NotFound,
+        Self::Search {
+            provider,
+            org: OrgRef::parse(org),
+            integration_id: id.parse().ok().map(IntegrationId),
         }
     }
 
@@ -163,7 +161,7 @@ where
                         tracing::warn!(
                             request_id = %request_id,
                             route = route_name,
-                            integration = integration_id.0,
+                            integration = integration_id.map(|i| i.0),
                             error = %error_chain(source),
                             "jira call failed"
                         );
@@ -195,7 +193,7 @@ where
                 route = route_name,
                 branch,
                 org = %s.org,
-                integration = s.integration_id.0,
+                integration = s.integration_id.map(|i| i.0),
                 status,
                 latency_ms,
                 jira_calls = trace.jira_calls(),
@@ -237,7 +235,7 @@ fn request_id<B>(req: &Request<B>) -> String {
 fn search_request<B>(
     req: &Request<B>,
     org: OrgRef,
-    integration_id: IntegrationId,
+    integration_id: Option<IntegrationId>,
 ) -> SearchRequest {
     let token = req
         .headers()
@@ -382,7 +380,7 @@ mod tests {
         let search = |p, org: &str, id| Route::Search {
             provider: p,
             org: OrgRef::parse(org),
-            integration_id: IntegrationId(id),
+            integration_id: Some(IntegrationId(id)),
         };
         let cases = [
             ("/healthz", Route::Healthz),
@@ -403,8 +401,14 @@ mod tests {
             ("/extensions/jira/search/acme/x/", Route::NotFound),
             ("/extensions/jira/search/acme/-1/", Route::NotFound),
             (
+                // Too many digits for any id: still the search route, so the token and the
+                // org are checked before the integration is found missing.
                 "/extensions/jira/search/acme/99999999999999999999/",
-                Route::NotFound,
+                Route::Search {
+                    provider: Provider::JiraCloud,
+                    org: OrgRef::parse("acme"),
+                    integration_id: None,
+                },
             ),
             ("/extensions/jira/search/acme/", Route::NotFound),
             ("/extensions/jira/search//1/", Route::NotFound),
@@ -426,7 +430,7 @@ mod tests {
             .header(AUTHORIZATION, "bearer jst_abc")
             .body(())
             .unwrap();
-        let s = search_request(&req, OrgRef::parse("acme"), IntegrationId(3));
+        let s = search_request(&req, OrgRef::parse("acme"), Some(IntegrationId(3)));
         assert_eq!(s.field.as_deref(), Some("assignee"));
         assert_eq!(s.query.as_deref(), Some(" "));
         assert_eq!(s.project.as_deref(), Some("1"));
@@ -436,7 +440,7 @@ mod tests {
             .header(AUTHORIZATION, "Basic abc")
             .body(())
             .unwrap();
-        let s = search_request(&req, OrgRef::parse("acme"), IntegrationId(3));
+        let s = search_request(&req, OrgRef::parse("acme"), Some(IntegrationId(3)));
         assert_eq!(s.field.as_deref(), Some(""));
         assert_eq!(s.query, None);
         assert_eq!(s.token, None);

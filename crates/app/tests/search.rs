@@ -371,6 +371,36 @@ async fn a_disabled_integration_is_404() {
     assert!(w.server_sim.requests().is_empty());
 }
 
+/// An integration id with more digits than any id is checked in the documented order: the
+/// token first (401), then the org (404 with detail), then the integration (404, empty body).
+#[tokio::test]
+async fn an_integration_id_beyond_64_bits_is_checked_after_the_token_and_the_org() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    let huge = "99999999999999999999999";
+    let url = |org: &str| {
+        svc.url(&format!(
+            "/extensions/jira-server/search/{org}/{huge}/?field=assignee&query=a"
+        ))
+    };
+    let a = get(&url("acme"), None).await;
+    assert_eq!(a.status, 401);
+    assert_eq!(
+        a.json(),
+        json!({"detail": "Authentication credentials were not provided."})
+    );
+    let a = get(&url("no-such-org"), Some(&w.token)).await;
+    assert_eq!(a.status, 404);
+    assert_eq!(
+        a.json(),
+        json!({"detail": "The requested resource does not exist"})
+    );
+    let a = get(&url("acme"), Some(&w.token)).await;
+    assert_eq!(a.status, 404);
+    assert!(a.body.is_empty());
+    assert!(w.server_sim.requests().is_empty());
+}
+
 #[tokio::test]
 async fn readiness_metrics_and_logs() {
     let w = World::new().await;

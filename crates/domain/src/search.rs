@@ -26,8 +26,9 @@ pub struct SearchRequest {
     pub token: Option<String>,
     /// The org as the route names it: slug or numeric id.
     pub org: OrgRef,
-    /// The integration id from the route.
-    pub integration_id: IntegrationId,
+    /// The integration id from the route; `None` for digits too many for any id (it names no
+    /// integration, which the checks say after the token's and the org's).
+    pub integration_id: Option<IntegrationId>,
     /// `field`, when present (an empty value is present).
     pub field: Option<String>,
     /// `query`, when present.
@@ -171,8 +172,9 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             .await?
             .filter(|o| o.id == token_org)
             .ok_or(SearchError::OrgNotFound)?;
+        let id = req.integration_id.ok_or(SearchError::IntegrationNotFound)?;
         self.store
-            .linked_integration(org.id, req.integration_id)
+            .linked_integration(org.id, id)
             .await?
             .filter(|i| i.provider == provider && i.enabled)
             .ok_or(SearchError::IntegrationNotFound)

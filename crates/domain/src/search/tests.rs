@@ -116,7 +116,7 @@ fn request(integration_id: i64, field: Option<&str>, query: Option<&str>) -> Sea
     SearchRequest {
         token: Some(TOKEN.into()),
         org: OrgRef::parse("acme"),
-        integration_id: IntegrationId(integration_id),
+        integration_id: Some(IntegrationId(integration_id)),
         field: field.map(Into::into),
         query: query.map(Into::into),
         project: None,
@@ -210,6 +210,24 @@ async fn checks_run_in_the_spec_order() {
             request(12, Some("assignee"), Some("bob")),
             Provider::JiraServer,
             "IntegrationNotFound",
+        ),
+        // Digits too many for any id: no integration, found only after the org check.
+        (
+            SearchRequest {
+                integration_id: None,
+                ..request(10, Some("assignee"), Some("bob"))
+            },
+            Provider::JiraServer,
+            "IntegrationNotFound",
+        ),
+        (
+            SearchRequest {
+                token: None,
+                integration_id: None,
+                ..request(10, Some("assignee"), Some("bob"))
+            },
+            Provider::JiraServer,
+            "Unauthenticated",
         ),
         // Another org's integration.
         (
