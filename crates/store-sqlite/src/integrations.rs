@@ -119,15 +119,11 @@ impl SqliteStore {
         &self,
         id: IntegrationId,
     ) -> Result<Option<Integration>, SqliteStoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM integrations i WHERE i.id = ?"
-        ))
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref()
-            .map(|row| integration_from_row(self.key.as_ref(), row))
-            .transpose()
+        self.one_integration(
+            &format!("SELECT {COLUMNS} FROM integrations i WHERE i.id = ?"),
+            &[id.0],
+        )
+        .await
     }
 
     /// The integration `id` with its credentials opened, if it is linked to `org`.
@@ -136,15 +132,28 @@ impl SqliteStore {
         org: OrgId,
         id: IntegrationId,
     ) -> Result<Option<Integration>, SqliteStoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM integrations i \
-             JOIN org_integrations l ON l.integration_id = i.id \
-             WHERE l.org_id = ? AND i.id = ?"
-        ))
-        .bind(org.0)
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await?;
+        self.one_integration(
+            &format!(
+                "SELECT {COLUMNS} FROM integrations i \
+                 JOIN org_integrations l ON l.integration_id = i.id \
+                 WHERE l.org_id = ? AND i.id = ?"
+            ),
+            &[org.0, id.0],
+        )
+        .await
+    }
+
+    /// The one integration `sql` selects (its `COLUMNS`, the `?`s bound to `ids` in order),
+    /// credentials opened.
+    async fn one_integration(
+        &self,
+        sql: &str,
+        ids: &[i64],
+    ) -> Result<Option<Integration>, SqliteStoreError> {
+        let query = ids
+            .iter()
+            .fold(sqlx::query(sql), |query, id| query.bind(*id));
+        let row = query.fetch_optional(&self.pool).await?;
         row.as_ref()
             .map(|row| integration_from_row(self.key.as_ref(), row))
             .transpose()
