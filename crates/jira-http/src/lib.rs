@@ -15,12 +15,15 @@
 //   auth, oauth2                             credentials to an `Authorization` header
 //   attempt                                  one authenticated GET
 //   hyper_jira                               guard, retries and deadline: the port
+//   fuzzing                                  the fuzz targets' entry points (fuzz/)
 mod attempt;
 pub mod auth;
 mod client;
 mod config;
 pub mod connect_jwt;
 pub mod errors;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod guard;
 mod hyper_jira;
 pub mod oauth1;

@@ -28,6 +28,8 @@ use crate::observer::{JiraObserver, NoObserver};
 pub const RENEW_BEFORE: Duration = Duration::from_secs(60);
 /// Lifetime assumed when the endpoint does not say (`expires_in` missing).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// Longest lifetime a token is held for, whatever the endpoint says (it is renewed after it).
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Largest token endpoint answer read.
 const MAX_TOKEN_BODY: usize = 64 * 1024;
 /// Refresh tokens this process rotated away from, remembered per integration.
@@ -93,13 +95,28 @@ struct TokenState {
     retired: HashSet<[u8; 32]>,
 }
 
-struct AccessToken {
+pub(crate) struct AccessToken {
     /// Wiped from memory when replaced or dropped ([`Secret`] is `ZeroizeOnDrop`).
-    token: Secret,
-    expires_at: Instant,
+    pub(crate) token: Secret,
+    pub(crate) expires_at: Instant,
     /// Renewed this long before `expires_at`: [`RENEW_BEFORE`], or half the lifetime of a
     /// short-lived token (else a token living under a minute would be renewed every call).
-    margin: Duration,
+    pub(crate) margin: Duration,
+}
+
+impl AccessToken {
+    /// The token an endpoint issued at `now`, living `expires_in` seconds (an hour when it
+    /// does not say), held for a day at most.
+    pub(crate) fn issued(token: String, expires_in: Option<u64>, now: Instant) -> Self {
+        let lifetime = expires_in
+            .map_or(DEFAULT_LIFETIME, Duration::from_secs)
+            .min(MAX_LIFETIME);
+        Self {
+            token: Secret::new(token),
+            expires_at: now + lifetime,
+            margin: RENEW_BEFORE.min(lifetime / 2),
+        }
+    }
 }
 
 /// The access tokens of every OAuth 2.0 integration, with single-flight renewal.
@@ -226,31 +243,27 @@ impl TokenManager {
                     ))
                 })?;
         }
-        let lifetime = answer
-            .expires_in
-            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
-        let token = Secret::new(answer.access_token);
-        st.access = Some(AccessToken {
-            token: token.clone(),
-            expires_at: Instant::now() + lifetime,
-            margin: RENEW_BEFORE.min(lifetime / 2),
-        });
+        let now = Instant::now();
+        let access = AccessToken::issued(answer.access_token, answer.expires_in, now);
+        let token = access.token.clone();
         tracing::debug!(
             integration = grant.id.0,
-            expires_in_s = lifetime.as_secs(),
+            expires_in_s = access.expires_at.duration_since(now).as_secs(),
             "renewed the OAuth 2.0 access token"
         );
+        st.access = Some(access);
         Ok(token)
     }
 }
 
+/// A token endpoint's answer to a renewal.
 #[derive(serde::Deserialize)]
-struct TokenAnswer {
-    access_token: String,
+pub(crate) struct TokenAnswer {
+    pub(crate) access_token: String,
     #[serde(default)]
-    expires_in: Option<u64>,
+    pub(crate) expires_in: Option<u64>,
     #[serde(default)]
-    refresh_token: Option<String>,
+    pub(crate) refresh_token: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -311,15 +324,29 @@ async fn request_token(
         .await
         .map_err(|e| unreachable(format!("reading the answer failed: {e}")))?
         .to_bytes();
+    read_token_answer(status, &body, grant.id)
+}
+
+/// What the token endpoint answered (`status`, `body`) to a renewal for integration `id`: the
+/// new tokens, or why there are none (the endpoint's OAuth error code, never a token).
+pub(crate) fn read_token_answer(
+    status: hyper::StatusCode,
+    body: &[u8],
+    id: IntegrationId,
+) -> Result<TokenAnswer, JiraError> {
+    // An answer is a JSON object: serde would read a struct from a list too, its fields in
+    // order.
+    let is_object = body.trim_ascii_start().starts_with(b"{");
     if !status.is_success() {
-        let code = serde_json::from_slice::<TokenErrorAnswer>(&body)
+        let code = serde_json::from_slice::<TokenErrorAnswer>(body)
             .ok()
+            .filter(|_| is_object)
             .and_then(|a| a.error)
             .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic()));
         let message = match (status.as_u16(), code.as_deref()) {
             (400 | 401 | 403, Some("invalid_grant")) => format!(
                 "the OAuth 2.0 token endpoint refused the refresh token (invalid_grant): integration {} needs re-authorising",
-                grant.id
+                id
             ),
             (_, Some(code)) => format!(
                 "the OAuth 2.0 token endpoint refused to renew the access token ({code})"
@@ -332,13 +359,17 @@ async fn request_token(
             errors: Vec::new(),
         });
     }
-    let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
+    let unusable = |problem: &str| {
         JiraError::InvalidBody(format!(
-            "the OAuth 2.0 token endpoint answered HTTP {} without a usable access_token: {}",
+            "the OAuth 2.0 token endpoint answered HTTP {} without a usable access_token: {problem}",
             status.as_u16(),
-            json_problem(&e)
         ))
-    })?;
+    };
+    if !is_object {
+        return Err(unusable("the answer is not a JSON object"));
+    }
+    let answer: TokenAnswer =
+        serde_json::from_slice(body).map_err(|e| unusable(json_problem(&e)))?;
     if answer.access_token.is_empty() {
         return Err(JiraError::InvalidBody(
             "the OAuth 2.0 token endpoint answered an empty access_token".to_owned(),
@@ -355,5 +386,59 @@ fn json_problem(e: &serde_json::Error) -> &'static str {
             "the answer is not JSON"
         }
         serde_json::error::Category::Data => "access_token is missing or not a string",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(status: u16, body: &str) -> Result<TokenAnswer, JiraError> {
+        let status = hyper::StatusCode::from_u16(status).unwrap();
+        read_token_answer(status, body.as_bytes(), IntegrationId(7))
+    }
+
+    #[test]
+    fn any_lifetime_an_endpoint_gives_is_held() {
+        // Found while fuzzing (fuzz/, jira_error_body, seed 200-token-expires-in-max): an
+        // `expires_in` of 2^64-1 seconds overflowed the instant and panicked the renewal.
+        let now = Instant::now();
+        let held = AccessToken::issued("tok".into(), Some(u64::MAX), now);
+        assert_eq!(held.expires_at - now, MAX_LIFETIME);
+        assert_eq!(held.margin, RENEW_BEFORE);
+        let held = AccessToken::issued("tok".into(), Some(90), now);
+        assert_eq!(
+            (held.expires_at - now, held.margin),
+            (Duration::from_secs(90), Duration::from_secs(45))
+        );
+        let held = AccessToken::issued("tok".into(), None, now);
+        assert_eq!(held.expires_at - now, DEFAULT_LIFETIME);
+    }
+
+    #[test]
+    fn a_token_answer_is_a_json_object() {
+        let answer = read(200, r#" {"access_token":"tok","expires_in":3}"#).unwrap();
+        assert_eq!(
+            (answer.access_token.as_str(), answer.expires_in),
+            ("tok", Some(3))
+        );
+        // Found by fuzzing (fuzz/, jira_error_body): serde reads a struct from a list too,
+        // its fields in order, so this list was taken for a token living 3 seconds...
+        match read(200, r#"["tok", 3, "rt"]"#) {
+            Err(JiraError::InvalidBody(why)) => {
+                assert!(why.ends_with("not a JSON object"), "{why}")
+            }
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("a list read as a token answer"),
+        }
+        // ...and this one for the endpoint's verdict on the refresh token.
+        match read(400, r#"["invalid_grant"]"#) {
+            Err(JiraError::Status { error_messages, .. }) => assert_eq!(
+                error_messages,
+                ["the OAuth 2.0 token endpoint refused to renew the access token"]
+            ),
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("a 400 read as a token answer"),
+        }
     }
 }

@@ -32,10 +32,13 @@
 //   auth                                  credentials of a request and how they are checked
 //   jira                                  what Server and Cloud answer
 //   server                                listener, connections, faults, control routes
+//   fuzzing                               the fuzz targets' entry points (fuzz/)
 mod auth;
 mod config;
 mod data;
 mod fault;
+#[doc(hidden)]
+pub mod fuzzing;
 mod jira;
 mod jql;
 mod reply;

@@ -47,8 +47,14 @@ impl JiraError {
     /// Jira sent it; anything else (an HTML login page, a proxy's 502 page, an empty body)
     /// leaves the messages empty.
     pub fn from_error_answer(status: u16, body: &[u8]) -> Self {
-        let (error_messages, errors) = match serde_json::from_slice::<ErrorCollection>(body) {
-            Ok(c) => (
+        // Only an object: serde would read the struct from a list too, its fields in order.
+        let collection = body
+            .trim_ascii_start()
+            .starts_with(b"{")
+            .then(|| serde_json::from_slice::<ErrorCollection>(body).ok())
+            .flatten();
+        let (error_messages, errors) = match collection {
+            Some(c) => (
                 c.error_messages.iter().map(text_of).collect(),
                 c.errors
                     .0
@@ -56,7 +62,7 @@ impl JiraError {
                     .map(|(k, v)| (k, text_of(&v)))
                     .collect(),
             ),
-            Err(_) => (Vec::new(), Vec::new()),
+            None => (Vec::new(), Vec::new()),
         };
         Self::Status {
             status,
@@ -194,6 +200,10 @@ mod tests {
             b"[1]",
             b"{\"x\":1}",
             b"{\"errorMessages\":\"not a list\",\"errors\":[1]}",
+            // Found by fuzzing (fuzz/, jira_error_body): serde reads a struct from a list
+            // too, its fields in order, so this list was taken for an error collection.
+            b"[[\"boom\"],{\"field\":\"bad\"}]",
+            b" [[\"boom\"]]",
         ] {
             assert_eq!(
                 JiraError::from_error_answer(401, body),

@@ -27,18 +27,19 @@ pub(crate) fn canonical_request(
         path.push('/');
     }
     let path = path.replace('&', "%26");
-    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    // Atlassian's rule: sorted by the percent-encoded names, then the percent-encoded values
+    // (`%C3%A9` before `~`, where `é` comes after `~` as typed).
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in query {
         if k != "jwt" {
-            groups.entry(k.as_str()).or_default().push(v.as_str());
+            groups.entry(rfc3986(k)).or_default().push(rfc3986(v));
         }
     }
     let canonical_query = groups
         .into_iter()
         .map(|(name, mut values)| {
             values.sort_unstable();
-            let values: Vec<String> = values.into_iter().map(rfc3986).collect();
-            format!("{}={}", rfc3986(name), values.join(","))
+            format!("{name}={}", values.join(","))
         })
         .collect::<Vec<_>>()
         .join("&");
@@ -177,5 +178,17 @@ mod tests {
         );
         assert_eq!(canonical_request("POST", "", &[]), "POST&/&");
         assert_eq!(canonical_request("GET", "/", &[]), "GET&/&");
+    }
+
+    #[test]
+    fn the_query_is_sorted_by_percent_encoded_names_and_values() {
+        // Found by fuzzing (fuzz/, sim_connect_jwt): sorted as typed, `~` came before `é`,
+        // but encoded `%C3%A9` comes before `~`, so a client following Atlassian's rule was
+        // refused.
+        let query = pairs(&[("a", "~"), ("a", "é"), ("~", "1"), ("é", "2"), ("a b", "3")]);
+        assert_eq!(
+            canonical_request("GET", "/rest/api/2/search", &query),
+            "GET&/rest/api/2/search&%C3%A9=2&a=%C3%A9,~&a%20b=3&~=1"
+        );
     }
 }

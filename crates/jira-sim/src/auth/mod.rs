@@ -101,6 +101,18 @@ impl Authenticator {
         jira_path: &str,
         credentials: &Credentials,
     ) -> Result<Identity, Refusal> {
+        self.authenticate_at(request, jira_path, credentials, now_secs())
+    }
+
+    /// [`Self::authenticate`] at `now` (seconds since the Unix epoch), against which the
+    /// signed schemes' timestamps, expiry and nonces are judged.
+    pub(crate) fn authenticate_at(
+        &self,
+        request: &RequestInfo,
+        jira_path: &str,
+        credentials: &Credentials,
+        now: i64,
+    ) -> Result<Identity, Refusal> {
         if self.open {
             return Ok(match credentials {
                 Credentials::Basic { user, .. } => Identity::Basic(user.clone()),
@@ -124,25 +136,13 @@ impl Authenticator {
             Credentials::OAuth(Some(params)) if !self.oauth1.is_empty() => {
                 let base_uri = oauth1::base_string_uri("http", &request.host, &request.path);
                 self.oauth1
-                    .verify(
-                        &request.method,
-                        &base_uri,
-                        &request.query,
-                        params,
-                        now_secs(),
-                    )
+                    .verify(&request.method, &base_uri, &request.query, params, now)
                     .map(|_consumer| Identity::OAuth1)
                     .map_err(|_reason| Refusal::BadCredentials)
             }
             Credentials::Jwt(token) if !self.jwt.is_empty() => self
                 .jwt
-                .verify(
-                    token,
-                    &request.method,
-                    jira_path,
-                    &request.query,
-                    now_secs(),
-                )
+                .verify(token, &request.method, jira_path, &request.query, now)
                 .map(Identity::Jwt)
                 .map_err(|_reason| Refusal::BadCredentials),
             Credentials::None => Err(Refusal::NoCredentials),

@@ -146,7 +146,8 @@ impl OAuth1 {
         let timestamp: i64 = get("oauth_timestamp")
             .and_then(|t| t.parse().ok())
             .ok_or("bad timestamp")?;
-        if (now - timestamp).abs() > TIMESTAMP_WINDOW {
+        // Compared without subtracting: a timestamp near i64::MIN must not overflow.
+        if now.abs_diff(timestamp) > TIMESTAMP_WINDOW.unsigned_abs() {
             return Err("timestamp out of window");
         }
         let nonce = get("oauth_nonce")
@@ -181,6 +182,35 @@ impl OAuth1 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 512-bit RSA public key (fuzz/keys/oauth1-fuzz-public.pem).
+    const PUBLIC: &str = "-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAMFeHySlwlmzfhXlTVEzgXE38stSkA4D\nKF0kNEE9NrGhAPbWALdDnAzgQ80piLHun7LQvCq3N6LSOb/Kv2RshakCAwEAAQ==\n-----END PUBLIC KEY-----";
+
+    #[test]
+    fn a_timestamp_far_from_now_is_refused_without_overflow() {
+        // Found while fuzzing (fuzz/, sim_oauth, seed raw-timestamp-min): `now - timestamp`
+        // overflowed for a timestamp near i64::MIN and panicked the request's task.
+        let oauth = OAuth1::new(&[("ck".into(), PUBLIC.into())], &["tok".into()]).unwrap();
+        let now = 1_700_000_000;
+        for timestamp in [i64::MIN, i64::MIN + 1, -1, now - 301, now + 301, i64::MAX] {
+            let header: Vec<(String, String)> = [
+                ("oauth_signature_method", "RSA-SHA1"),
+                ("oauth_consumer_key", "ck"),
+                ("oauth_token", "tok"),
+                ("oauth_timestamp", &timestamp.to_string()),
+                ("oauth_nonce", "n"),
+                ("oauth_signature", "c2ln"),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            assert_eq!(
+                oauth.verify("GET", "http://h/", &[], &header, now),
+                Err("timestamp out of window"),
+                "{timestamp}"
+            );
+        }
+    }
 
     #[test]
     fn rfc5849_base_string_uri_examples() {
