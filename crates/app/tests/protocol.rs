@@ -203,6 +203,49 @@ fn silent_connections_are_closed_and_free_their_slot() {
     );
 }
 
+/// docs/api.md: a kept-alive HTTP/1.1 connection idle between requests for the header timeout
+/// is closed (so pools must drop idle connections sooner), after serving several requests,
+/// and that close is not a refusal.
+#[test]
+fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
+    let db = Db::new();
+    let svc = Service::start(
+        &db,
+        CacheKind::Memory,
+        &[("HEADER_READ_TIMEOUT_SECONDS", "2"), ("LOG_FORMAT", "json")],
+    );
+    let mut s = TcpStream::connect(svc.addr).unwrap();
+    for _ in 0..2 {
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 1024];
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let n = s.read(&mut buf).unwrap();
+        let a = String::from_utf8_lossy(&buf[..n]);
+        assert!(a.starts_with("HTTP/1.1 200 OK"), "{a}");
+        // Well within the timeout: still open.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let idle_since = Instant::now();
+    assert!(
+        closed_before(&mut s, idle_since + Duration::from_secs(10)),
+        "an idle connection stayed open"
+    );
+    let after = idle_since.elapsed();
+    assert!(
+        after >= Duration::from_millis(1500),
+        "closed after {after:?}"
+    );
+    let metrics = raw(
+        &svc,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        !metrics.contains("jira_search_http_rejected_total{reason=\"header_timeout\"}"),
+        "{metrics}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_the_http_layer_rejects_are_counted_and_logged() {
     let db = Db::new();

@@ -2,7 +2,8 @@
 //! every scenario of docs/benchmarks.md side by side in one run, and writes that file.
 //!
 //! Usage: `jira-search-bench [--bin-dir target/release] [--seconds 5] [--out docs/benchmarks.md]
-//! [--only throughput|misses|cold|burst|memory]`.
+//! [--only throughput|misses|cold|burst|memory]`, or `jira-search-bench soak [--duration 30m]`
+//! for `make soak` (see `soak`).
 //! `REDIS_URL` names the Redis of the Redis adapter (default `redis://127.0.0.1:6379`).
 //!
 //! Layout: `world` starts the processes, `scenario` runs one module per scenario on top of
@@ -16,6 +17,7 @@ mod procs;
 mod report;
 mod results;
 mod scenario;
+mod soak;
 mod world;
 
 use std::path::PathBuf;
@@ -59,7 +61,11 @@ fn args(argv: impl IntoIterator<Item = String>) -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
-    let args = match args(std::env::args().skip(1)) {
+    let mut argv = std::env::args().skip(1).peekable();
+    if argv.peek().map(String::as_str) == Some("soak") {
+        return soak::main(argv.skip(1));
+    }
+    let args = match args(argv) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("jira-search-bench: {e}");

@@ -7,12 +7,20 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// Warning lines kept by [`Bins::service_logged`] (a soak's Jira faults make many).
+const MAX_WARNINGS: u64 = 200_000;
+
 /// A child process, killed by its PID when dropped.
 pub struct Proc {
     child: Child,
 }
 
 impl Proc {
+    /// Takes over a started child: it is killed (by its PID) and reaped when dropped.
+    pub fn from_child(child: Child) -> Self {
+        Self { child }
+    }
+
     /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -67,6 +75,23 @@ impl Bins {
         database_url: &str,
         env: &[(&str, &str)],
     ) -> Result<(Proc, SocketAddr), String> {
+        self.service_logged(database_url, env, None)
+    }
+
+    /// [`Bins::service`], writing its `WARN` and `ERROR` lines to `warnings` when given.
+    pub fn service_logged(
+        &self,
+        database_url: &str,
+        env: &[(&str, &str)],
+        warnings: Option<&Path>,
+    ) -> Result<(Proc, SocketAddr), String> {
+        let mut sink = match warnings {
+            Some(path) => Some(
+                std::fs::File::create(path)
+                    .map_err(|e| format!("cannot create {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
         let mut child = Command::new(self.path("jira-search"))
             .arg("serve")
             .env("DATABASE_URL", database_url)
@@ -87,8 +112,19 @@ impl Bins {
         // The log is read (and dropped) as the service writes it, like a log shipper would.
         std::thread::spawn(move || {
             let mut sent = false;
+            let mut kept = 0u64;
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
+                if let Some(file) = sink.as_mut() {
+                    if line.contains("WARN") || line.contains("ERROR") {
+                        kept += 1;
+                        if kept <= MAX_WARNINGS {
+                            let _ = writeln!(file, "{line}");
+                        } else if kept == MAX_WARNINGS + 1 {
+                            let _ = writeln!(file, "(no more lines kept: at most {MAX_WARNINGS})");
+                        }
+                    }
+                }
                 if !sent {
                     if let Some(i) = line.find("listening on http://") {
                         let addr: String = line[i + 20..]
