@@ -3,8 +3,12 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # Pinned: a new cargo-deny may read deny.toml differently. Bump it here on purpose.
 CARGO_DENY_VERSION := 0.20.2
+# How long `make soak` runs (90s, 30m, 1h).
+DURATION ?= 30m
+# Seconds `make fuzz` runs each fuzz target (`make test` runs them for 30).
+FUZZ_SECONDS ?= 60
 
-.PHONY: all build release demo demo-check test lint deny fmt bench prism clean
+.PHONY: all build release demo demo-check test lint deny fmt bench soak prism schemathesis fuzz clean
 
 all: build
 
@@ -26,7 +30,8 @@ demo-check:
 
 ## Every check and every test, on a fresh machine: starts (and if needed installs) its own
 ## redis-server when none answers. scripts/test.sh runs `lint`, `deny`, `demo-check` (on a
-## free port) and `prism` below, then the tests; none of those targets may run `test`.
+## free port), `prism` and `schemathesis` below, then the tests, then `fuzz` for 30 s per
+## target; none of those targets may run `test`.
 test:
 	@scripts/test.sh
 
@@ -34,9 +39,29 @@ test:
 prism:
 	@scripts/prism.sh
 
+## Schemathesis (pinned by tools/schemathesis/requirements.txt, in its own venv) against the
+## debug binaries seeded with both providers and jira-sim: every operation of docs/openapi.yaml,
+## all checks, with the caller token, a made-up one and none. Bounded by
+## SCHEMATHESIS_MAX_EXAMPLES, SCHEMATHESIS_SEED and SCHEMATHESIS_TIME_LIMIT (docs/testing.md).
+schemathesis:
+	@scripts/schemathesis.sh
+
+## Fuzz every parser facing the network (fuzz/: cargo-fuzz, pinned and installed when missing,
+## on the nightly toolchain) for FUZZ_SECONDS (default 60) per target, from the committed corpus;
+## fails on a crash, kept in fuzz/artifacts. FUZZ_MERGE=1 keeps new inputs in fuzz/corpus,
+## FUZZ_TARGETS="a b" runs some targets only (docs/operations.md, "Fuzzing").
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 ## Measure jira-search against jira-sim (both cache adapters) and rewrite docs/benchmarks.md.
 bench:
 	@scripts/bench.sh
+
+## Run the service for DURATION (default 30m) under mixed traffic at half its measured capacity
+## while faults come and go; report errors (expected, unexpected), p50/p99 per minute and the
+## RSS and descriptor trend to target/soak/report.md. Not part of `make test`.
+soak:
+	@DURATION=$(DURATION) scripts/soak.sh
 
 ## Formatting, clippy, and the domain built on its own: with tokio's `sync` feature alone, any
 ## I/O in it fails to compile (features of other crates are not unified in).

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `make test`: lint, the supply-chain check, the demo's searches, then every test of the
-# workspace against a real Redis. The lint, the supply-chain check (cargo-deny), the demo check
-# and the Prism install are the Makefile's own targets (none of them runs `make test`). Uses
-# $REDIS_URL when it answers, else 127.0.0.1:6379 when that answers, else starts a
-# redis-server of its own on a free port and stops it by its PID on exit. redis-server is
-# installed with apt-get when absent either way: the resilience tests start and kill their own.
+# `make test`: lint, the supply-chain check, the demo's searches, Schemathesis against
+# docs/openapi.yaml, every test of the workspace against a real Redis, then a short fuzz run
+# (30 s per target; needs `cargo +nightly`). The lint, the supply-chain check (cargo-deny), the
+# demo check, the Prism install, the Schemathesis run (pinned, in tools/schemathesis/.venv)
+# and the fuzz run (cargo-fuzz, pinned) are the Makefile's own targets (none of them runs
+# `make test`). Uses $REDIS_URL when it answers, else 127.0.0.1:6379 when that answers, else
+# starts a redis-server of its own on a free port and stops it by its PID on exit. redis-server
+# is installed with apt-get when absent either way: the resilience tests start and kill their
+# own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +36,9 @@ echo "test: Stoplight Prism for the contract test"
 make --no-print-directory prism
 export PRISM_BIN="$PWD/tools/prism/node_modules/.bin/prism"
 
+echo "test: Schemathesis: every operation of docs/openapi.yaml, all checks, three tokens"
+make --no-print-directory schemathesis
+
 echo "test: the workspace's tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
@@ -41,3 +47,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+echo "test: fuzzing every parser facing the network (30 s per target)"
+make --no-print-directory fuzz FUZZ_SECONDS=30
