@@ -155,29 +155,14 @@ fn signed<'a>(mut lines: impl Iterator<Item = &'a str>) {
     }
 }
 
-fn client<'a>(mut lines: impl Iterator<Item = &'a str>) {
-    let (Some(offset), Some(segments)) = (lines.next(), lines.next()) else {
+fn client<'a>(lines: impl Iterator<Item = &'a str>) {
+    let Some((now, request, target)) = jira_search_fuzz::signed_request_input(lines, NOW, BASE)
+    else {
         return;
     };
-    let Ok(offset) = offset.trim().parse::<i64>() else {
-        return;
-    };
-    let Some(now) = NOW.checked_add(offset) else {
-        return;
-    };
-    let mut request = domain::JiraRequest::get("rest/api/2");
-    for segment in segments.split('/') {
-        request = request.segment(segment);
-    }
-    for pair in lines {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        request = request.param(k, v);
-    }
-    let url = jira_http::url::request_url(
-        &domain::BaseUrl::from_stored(BASE).expect("a base URL"),
-        &request,
-    );
-    let target = &url[BASE.len()..];
+    let target = target.as_str();
+    // Cannot overflow: `now` is NOW plus the offset.
+    let offset = now - NOW;
     let authorization = connect_jwt::authorization_value(
         JWT_ISSUER,
         JWT_SECRET.as_bytes(),

@@ -101,31 +101,16 @@ fn raw<'a>(mut lines: impl Iterator<Item = &'a str>) {
     }
 }
 
-fn client<'a>(mut lines: impl Iterator<Item = &'a str>) {
+fn client<'a>(lines: impl Iterator<Item = &'a str>) {
     static NONCES: AtomicU64 = AtomicU64::new(0);
     static KEYS: OnceLock<oauth1::KeyCache> = OnceLock::new();
-    let (Some(offset), Some(segments)) = (lines.next(), lines.next()) else {
+    let Some((now, request, target)) = jira_search_fuzz::signed_request_input(lines, NOW, BASE)
+    else {
         return;
     };
-    let Ok(offset) = offset.trim().parse::<i64>() else {
-        return;
-    };
-    let Some(now) = NOW.checked_add(offset) else {
-        return;
-    };
-    let mut request = domain::JiraRequest::get("rest/api/2");
-    for segment in segments.split('/') {
-        request = request.segment(segment);
-    }
-    for pair in lines {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        request = request.param(k, v);
-    }
-    let url = jira_http::url::request_url(
-        &domain::BaseUrl::from_stored(BASE).expect("a base URL"),
-        &request,
-    );
-    let target = &url[BASE.len()..];
+    let target = target.as_str();
+    // Cannot overflow: `now` is NOW plus the offset.
+    let offset = now - NOW;
     let key = KEYS
         .get_or_init(oauth1::KeyCache::default)
         .signing_key(PRIVATE_KEY)

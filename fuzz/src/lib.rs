@@ -89,3 +89,28 @@ impl domain::JiraApi for AnsweringJira {
         }
     }
 }
+
+/// A request jira-http would send, read from a fuzz input's lines: a clock offset from `now`,
+/// the path segments under `rest/api/2` (split on `/`), then `name=value` parameters. Returns
+/// the signing time, the request and its target (path and query) under `base`; `None` when
+/// the first two lines are missing or the offset is not a number that fits.
+pub fn signed_request_input<'a>(
+    mut lines: impl Iterator<Item = &'a str>,
+    now: i64,
+    base: &str,
+) -> Option<(i64, JiraRequest, String)> {
+    let (offset, segments) = (lines.next()?, lines.next()?);
+    let at = now.checked_add(offset.trim().parse::<i64>().ok()?)?;
+    let mut request = JiraRequest::get("rest/api/2");
+    for segment in segments.split('/') {
+        request = request.segment(segment);
+    }
+    for pair in lines {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        request = request.param(k, v);
+    }
+    let url =
+        jira_http::url::request_url(&BaseUrl::from_stored(base).expect("a base URL"), &request);
+    let target = url[base.len()..].to_owned();
+    Some((at, request, target))
+}

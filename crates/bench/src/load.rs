@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper::client::conn::http1::SendRequest;
-use hyper::header::{AUTHORIZATION, HOST};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 
@@ -240,14 +240,33 @@ async fn merge(tasks: Vec<tokio::task::JoinHandle<Outcome>>, started: Instant) -
 
 /// One request with any method on a new connection (the simulator's control routes).
 pub async fn call(addr: SocketAddr, method: &str, path: &str) -> Result<Answer, String> {
-    let mut conn = connect(addr).await?;
-    let req = Request::builder()
+    call_with(addr, method, path, None).await
+}
+
+/// [`call`] with a JSON body (e.g. a fault for `POST /_sim/faults`).
+pub async fn call_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    json: Option<String>,
+) -> Result<Answer, String> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    let (mut conn, driver) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake {addr}: {e}"))?;
+    tokio::spawn(driver);
+    let mut req = Request::builder()
         .method(method)
         .uri(path)
-        .header(HOST, "127.0.0.1")
-        .body(Empty::new())
+        .header(HOST, "127.0.0.1");
+    if json.is_some() {
+        req = req.header(CONTENT_TYPE, "application/json");
+    }
+    let req = req
+        .body(Full::new(Bytes::from(json.unwrap_or_default())))
         .map_err(|e| e.to_string())?;
-    conn.ready().await.map_err(|e| e.to_string())?;
     let resp = conn.send_request(req).await.map_err(|e| e.to_string())?;
     let status = resp.status().as_u16();
     let body = resp

@@ -7,11 +7,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::header::{CONTENT_TYPE, HOST};
-use hyper::Request;
-use hyper_util::rt::TokioIo;
 use serde_json::json;
 
 use super::traffic::Traffic;
@@ -179,36 +174,14 @@ async fn sim_faults(
     method: &str,
     fault: Option<serde_json::Value>,
 ) -> Result<(), String> {
-    let stream = tokio::net::TcpStream::connect(addr)
+    let answer = crate::load::call_with(addr, method, "/_sim/faults", fault.map(|f| f.to_string()))
         .await
         .map_err(|e| format!("jira-sim {addr}: {e}"))?;
-    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("jira-sim {addr}: {e}"))?;
-    tokio::spawn(conn);
-    let body = fault.map(|f| f.to_string()).unwrap_or_default();
-    let req = Request::builder()
-        .method(method)
-        .uri("/_sim/faults")
-        .header(HOST, "127.0.0.1")
-        .header(CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| e.to_string())?;
-    let resp = send
-        .send_request(req)
-        .await
-        .map_err(|e| format!("jira-sim {addr}: {e}"))?;
-    let status = resp.status();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| e.to_string())?
-        .to_bytes();
-    if !status.is_success() {
+    if !(200..300).contains(&answer.status) {
         return Err(format!(
-            "jira-sim {method} /_sim/faults: {status} {}",
-            String::from_utf8_lossy(&body)
+            "jira-sim {method} /_sim/faults: {} {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
         ));
     }
     Ok(())
