@@ -26,7 +26,7 @@ CONNECT_APP=com.example.jira-search; CONNECT_SECRET=demo-connect-shared-secret
 
 LOG_TAG=demo
 ensure_pkg jq jq # reads the simulator's data below
-if [[ "${DEMO_CHECK:-}" == 1 ]]; then ensure_pkg curl curl; fi
+ensure_pkg curl curl # registers the demo's OAuth app through the admin API
 
 pids=()
 cleanup() {
@@ -84,8 +84,15 @@ CLOUD_OAUTH2_ID=$(add "$OAUTH2_SECRET:$OAUTH2_REFRESH" --provider jira --base-ur
 CLOUD_JWT_ID=$(add "$CONNECT_SECRET" --provider jira --base-url "$SIM_CLOUD" --auth connect-jwt \
   --client-id "$CONNECT_APP" --name "Cloud, Connect JWT")
 TOKEN=$("$JS" token add --org demo)
+ADMIN=$("$JS" token add --admin --name "demo backend")
 
-LISTEN_ADDR="127.0.0.1:$PORT" "$JS" serve 2>"$DEMO_DIR/jira-search.log" &
+# Connections on: jira-sim (Cloud) plays Atlassian's authorization server and API gateway, and
+# its /_sim/return page plays the product's settings page the browser comes back to.
+BASE="http://127.0.0.1:$PORT"
+RETURN_URL="$SIM_CLOUD/_sim/return"
+LISTEN_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" CONNECT_RETURN_URLS="$RETURN_URL" \
+  ATLASSIAN_AUTH_URL="$SIM_CLOUD" ATLASSIAN_API_URL="$SIM_CLOUD" \
+  "$JS" serve 2>"$DEMO_DIR/jira-search.log" &
 pids+=($!)
 for _ in $(seq 1 100); do port_in_use "$PORT" && break; sleep 0.05; done
 port_in_use "$PORT" || { cat "$DEMO_DIR/jira-search.log"; echo "demo: jira-search did not start" >&2; exit 1; }
@@ -105,7 +112,11 @@ ISSUE_KEY=$(sim_json '.issues[0].key')
 # The second word (or the only one) of the first summary with no quote or backslash.
 ISSUE_WORD=$(sim_json 'first(.issues[].summary | select(test("[\"\\\\]") | not)) | split(" ") | .[1] // .[0]')
 
-BASE="http://127.0.0.1:$PORT"
+# The Atlassian 3LO app the product registered (jira-sim knows the demo's OAuth client).
+APP_ID=$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d "{\"kind\":\"atlassian-3lo\",\"client_id\":\"$OAUTH2_CLIENT\",\"client_secret\":\"$OAUTH2_SECRET\"}" \
+  "$BASE/api/v1/apps" | jq -er .id) || { echo "demo: the admin API did not register the app" >&2; exit 1; }
+CONNECT_BODY="{\"app\":$APP_ID,\"return_url\":\"$RETURN_URL\"}"
 S="$BASE/extensions/jira-server/search/demo/$SERVER_ID/"
 C="$BASE/extensions/jira/search/demo/$CLOUD_ID/"
 # One search per branch: "comment|url".
@@ -134,6 +145,7 @@ jira-search is running at $BASE (SQLite file $DEMO_DIR/jira-search.db, in-proces
       $CLOUD_OAUTH2_ID: OAuth 2.0; $CLOUD_JWT_ID: Connect JWT)
   \`jira-search integration check ID\` asks Jira who each integration's credentials are.
   caller token for org "demo": $TOKEN
+  admin token (the admin API, /api/v1): $ADMIN
 
 Try these, one per branch (AUTH holds the caller token):
 
@@ -148,6 +160,17 @@ cat <<MSG
   # operations
   curl -s '$BASE/readyz'
   curl -s '$BASE/metrics'
+
+Connect a customer's Jira Cloud through Atlassian's consent page (played by jira-sim), as a
+product's backend does with its admin token (docs/onboarding.md):
+
+  ADMIN='Authorization: Bearer $ADMIN'
+  curl -s -H "\$ADMIN" -H 'Content-Type: application/json' -d '$CONNECT_BODY' '$BASE/api/v1/orgs/demo/connections'
+
+  Open the "authorize_url" it answers in a browser, type any name, click Allow: the browser
+  lands on $RETURN_URL with status=connected and the new integration_id, which then searches:
+  curl -s -H "\$AUTH" '$BASE/extensions/jira/search/demo/INTEGRATION_ID/?field=assignee&query=$QUERY'
+  curl -s -H "\$ADMIN" '$BASE/api/v1/orgs/demo/integrations'
 
 Logs: $DEMO_DIR/jira-search.log.
 MSG
@@ -166,6 +189,29 @@ if [[ "${DEMO_CHECK:-}" == 1 ]]; then
     fi
   done
   if [[ $failed == 0 ]]; then echo "demo-check: ${#searches[@]} searches answered"; fi
+  # The printed connection, with curl as the browser: start it, allow at the consent page (its
+  # form posts the authorize parameters back with a login and the decision), follow the
+  # callback, and search through the integration it made.
+  authorize=$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d "$CONNECT_BODY" "$BASE/api/v1/orgs/demo/connections" | jq -er .authorize_url) || authorize=
+  callback=; landed=; connected_id=
+  if [[ -n "$authorize" ]]; then
+    callback=$(curl -s -o /dev/null -w '%{redirect_url}' --data "${authorize#*\?}&login=demo&decision=allow" "${authorize%%\?*}")
+  fi
+  if [[ -n "$callback" ]]; then landed=$(curl -s -o /dev/null -w '%{redirect_url}' "$callback"); fi
+  if [[ "$landed" == "$RETURN_URL?status=connected&org=demo&integration_id="* ]]; then
+    connected_id=${landed##*integration_id=}
+    body=$(curl -s -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN" \
+      "$BASE/extensions/jira/search/demo/$connected_id/?field=assignee&query=$QUERY")
+    code=${body##*$'\n'}; body=${body%$'\n'*}
+    if [[ "$code" == 200 && "$body" == '[{"value":'* ]]; then
+      echo "demo-check: ok   3LO connection -> integration $connected_id searches"
+    else
+      echo "demo-check: FAIL search through the connected integration -> HTTP $code $body"; failed=1
+    fi
+  else
+    echo "demo-check: FAIL the 3LO connection: authorize=${authorize:-none} callback=${callback:-none} landed=${landed:-none}"; failed=1
+  fi
   exit $failed
 fi
 

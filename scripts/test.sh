@@ -17,10 +17,15 @@ source scripts/lib/pkg.sh
 source scripts/lib/net.sh
 # shellcheck source=scripts/lib/redis.sh
 source scripts/lib/redis.sh
+# shellcheck source=scripts/lib/browser.sh
+source scripts/lib/browser.sh
 
 LOG_TAG="test"
 trap redis_cleanup EXIT
 redis_ensure
+# The browser tests' headless Chromium: installed with apt-get when missing; exports CHROMIUM
+# and CHROMEDRIVER.
+browser_ensure
 
 echo "test: formatting and lints"
 make --no-print-directory lint

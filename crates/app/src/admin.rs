@@ -85,8 +85,22 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
                 None => println!("{}\t{}", me.id, me.display_name),
             }
         }
-        Command::Token(TokenCommand::Add { org }) => {
-            let token = admin.add_token(&org, &rand::random::<[u8; 32]>()).await?;
+        Command::Token(TokenCommand::Add {
+            org,
+            admin: true,
+            name,
+        }) => {
+            let _ = org;
+            let token = admin
+                .add_admin_token(name.as_deref(), &rand::random::<[u8; 32]>())
+                .await?;
+            println!("{token}");
+        }
+        Command::Token(TokenCommand::Add { org, name, .. }) => {
+            let org = org.unwrap_or_default();
+            let (token, _) = admin
+                .add_named_token(&org, name.as_deref(), &rand::random::<[u8; 32]>())
+                .await?;
             println!("{token}");
         }
         Command::Token(TokenCommand::Revoke { token_prefix }) => {

@@ -136,6 +136,33 @@ pub struct ServeArgs {
     /// Log line format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Where browsers reach this service (e.g. `https://jira-search.example.com`): the
+    /// consent flows send them back to `{PUBLIC_URL}/connect/callback`. Unset: connections
+    /// are off and the connect routes answer 404.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Comma-separated prefixes a connection's `return_url` must start with (scheme, host,
+    /// port and path prefix compared): the service never redirects elsewhere.
+    #[arg(long, env = "CONNECT_RETURN_URLS", default_value = "")]
+    pub connect_return_urls: String,
+
+    /// Atlassian's authorization server (3LO consent and token endpoint).
+    #[arg(
+        long,
+        env = "ATLASSIAN_AUTH_URL",
+        default_value = "https://auth.atlassian.com"
+    )]
+    pub atlassian_auth_url: String,
+
+    /// Atlassian's API gateway (accessible resources, `/ex/jira/{cloud id}`).
+    #[arg(
+        long,
+        env = "ATLASSIAN_API_URL",
+        default_value = "https://api.atlassian.com"
+    )]
+    pub atlassian_api_url: String,
 }
 
 /// `org` subcommands.
@@ -232,11 +259,18 @@ pub struct IntegrationAddArgs {
 /// `token` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Create an API token for callers of an org; prints it once (only a hash is stored).
+    /// Create an API token for callers of an org, or with `--admin` a token of the admin
+    /// API; prints it once (only a hash is stored).
     Add {
-        /// The org (slug or id).
+        /// The org (slug or id) whose callers use the token.
+        #[arg(long, required_unless_present = "admin", conflicts_with = "admin")]
+        org: Option<String>,
+        /// A token of the admin API (`/api/v1`), for the product's backend.
         #[arg(long)]
-        org: String,
+        admin: bool,
+        /// A name shown in listings.
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Revoke a token by its first characters (at least 8) or the whole token.
     Revoke {

@@ -19,7 +19,10 @@ use hyper::header::{
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 
+use crate::api::route::ApiRoute;
+use crate::api::{input::ApiError, input::MAX_BODY_BYTES, AdminRequest, AdminRoutes};
 use crate::error::error_chain;
+use crate::reply::{empty_response, json_response, json_text_response};
 use crate::state::AppState;
 
 /// A route, recognised from the path alone.
@@ -114,7 +117,14 @@ where
     J: JiraApi,
     S: IntegrationStore,
     C: SearchCache,
+    B: Body<Data = Bytes>,
+    B::Error: Into<domain::BoxError>,
 {
+    if let Some(admin) = state.admin.clone() {
+        if ApiRoute::owns(req.uri().path()) {
+            return handle_admin(&state, admin.as_ref(), req).await;
+        }
+    }
     let started = Instant::now();
     let _in_flight = state.metrics.start();
     let request_id = request_id(&req);
@@ -217,6 +227,114 @@ where
     response
 }
 
+/// Answers an admin API or connect request: reads its body (at most [`MAX_BODY_BYTES`]),
+/// hands it to the admin routes, and logs one line for it (never the body).
+async fn handle_admin<J, S, C, B>(
+    state: &AppState<J, S, C>,
+    admin: &dyn AdminRoutes,
+    req: Request<B>,
+) -> Response<Full<Bytes>>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<domain::BoxError>,
+{
+    let started = Instant::now();
+    let _in_flight = state.metrics.start();
+    let request_id = request_id(&req);
+    let route_name = ApiRoute::parse(req.uri().path()).name();
+    let method = req.method().clone();
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the body is too large: at most {MAX_BODY_BYTES} bytes are accepted"),
+    );
+    let mut response = if req.uri().path_and_query().map_or(0, |p| p.as_str().len()) > MAX_URI_BYTES
+    {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("URI too long: at most {MAX_URI_BYTES} bytes"),
+        )
+        .response()
+    } else if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        too_large.response()
+    } else {
+        let token = bearer(&req);
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let path = req.uri().path().to_owned();
+        let query = req.uri().query().map(str::to_owned);
+        match http_body_util::BodyExt::collect(http_body_util::Limited::new(
+            req.into_body(),
+            MAX_BODY_BYTES,
+        ))
+        .await
+        {
+            Ok(body) => {
+                admin
+                    .answer(AdminRequest {
+                        method: method.clone(),
+                        path,
+                        query,
+                        token,
+                        content_type,
+                        body: body.to_bytes(),
+                    })
+                    .await
+            }
+            Err(e)
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some() =>
+            {
+                too_large.response()
+            }
+            Err(e) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read: {e}"),
+            )
+            .response(),
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(X_REQUEST_ID, v);
+    }
+    if method == Method::HEAD {
+        response = without_body(response);
+    }
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.record(route_name, "none", status, elapsed);
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        route = route_name,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// The request's bearer token, if any.
+fn bearer<B>(req: &Request<B>) -> Option<String> {
+    req.headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| rest.trim().to_owned())
+        })
+        .filter(|t| !t.is_empty())
+}
+
 /// The request id header, accepted from the caller or generated, and returned.
 const X_REQUEST_ID: &str = "x-request-id";
 
@@ -237,17 +355,7 @@ fn search_request<B>(
     org: OrgRef,
     integration_id: Option<IntegrationId>,
 ) -> SearchRequest {
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| rest.trim().to_owned())
-        })
-        .filter(|t| !t.is_empty());
+    let token = bearer(req);
     let mut search = SearchRequest {
         token,
         org,
@@ -344,31 +452,6 @@ fn metrics<J, S, C>(state: &AppState<J, S, C>) -> Response<Full<Bytes>> {
             &json!({"detail": "metrics could not be encoded"}),
         ),
     }
-}
-
-fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response<Full<Bytes>> {
-    // Serialising our own plain types cannot fail; fall back to an empty array if it did.
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"[]".to_vec());
-    let mut r = Response::new(Full::new(Bytes::from(bytes)));
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r
-}
-
-/// An answer whose body is JSON text made elsewhere (a search's list, as cached).
-fn json_text_response(status: StatusCode, json: String) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(json)));
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r
-}
-
-fn empty_response(status: StatusCode) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::new()));
-    *r.status_mut() = status;
-    r
 }
 
 #[cfg(test)]

@@ -22,10 +22,13 @@
 //! ```
 
 mod admin;
+pub mod api;
 pub mod config;
+mod connect_config;
 mod error;
 pub mod http;
 pub mod metrics;
+pub mod reply;
 pub mod server;
 pub mod service;
 pub mod state;

@@ -6,7 +6,8 @@ use std::time::Duration;
 use cache::{AnyCache, MemoryCache, RedisCache};
 use domain::{SearchService, SearchSettings};
 use hyper_util::rt::TokioExecutor;
-use jira_http::{GuardSettings, HyperJira, JiraHttpConfig};
+use jira_http::{ConsentClient, GuardSettings, HyperJira, JiraHttpConfig};
+use std::sync::Arc;
 use store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 
@@ -17,7 +18,7 @@ use crate::service::{Service, ServingSettings};
 use crate::telemetry;
 
 /// The service as wired in production.
-pub type ProductionService = Service<HyperJira<SqliteStore>, SqliteStore, AnyCache>;
+pub type ProductionService = Service<Arc<HyperJira<SqliteStore>>, SqliteStore, AnyCache>;
 
 /// Runs the server until SIGINT or SIGTERM, then drains in-flight requests for at most
 /// `SHUTDOWN_GRACE_SECONDS`.
@@ -77,25 +78,30 @@ async fn build(database_url: &str, args: &ServeArgs) -> Result<ProductionService
     let settings = SearchSettings {
         cache_ttl: Duration::from_secs(args.cache_ttl_seconds),
     };
+    let connect = crate::connect_config::settings(args)?;
     let metrics = Metrics::new();
-    let jira = HyperJira::with_credential_updates(
-        JiraHttpConfig {
-            timeout: Duration::from_secs(args.jira_timeout_seconds),
-            guard: GuardSettings {
-                max_concurrent: args.jira_max_concurrency as usize,
-                breaker_failures: args.jira_breaker_failures,
-                breaker_cooldown: Duration::from_secs(args.jira_breaker_cooldown_seconds),
-            },
-            ..JiraHttpConfig::default()
+    let jira_config = JiraHttpConfig {
+        timeout: Duration::from_secs(args.jira_timeout_seconds),
+        guard: GuardSettings {
+            max_concurrent: args.jira_max_concurrency as usize,
+            breaker_failures: args.jira_breaker_failures,
+            breaker_cooldown: Duration::from_secs(args.jira_breaker_cooldown_seconds),
         },
-        store.clone(),
+        ..JiraHttpConfig::default()
+    };
+    let consent =
+        ConsentClient::new(jira_config.clone()).map_err(|e| CliError::Failure(e.to_string()))?;
+    // One Jira client for searches and `check`: a rotating refresh token has one owner.
+    let jira = Arc::new(
+        HyperJira::with_credential_updates(jira_config, store.clone())
+            .map_err(|e| CliError::Failure(e.to_string()))?
+            .with_observer(metrics.jira()),
+    );
+    let admin = crate::api::AdminApi::new(store.clone(), jira.clone(), consent, connect);
+    Ok(
+        Service::with_metrics(SearchService::new(jira, store, cache, settings), metrics)
+            .with_admin(Arc::new(admin)),
     )
-    .map_err(|e| CliError::Failure(e.to_string()))?
-    .with_observer(metrics.jira());
-    Ok(Service::with_metrics(
-        SearchService::new(jira, store, cache, settings),
-        metrics,
-    ))
 }
 
 /// `healthcheck`: exit 0 when the server at `addr` answers 200 on `/healthz` within 2 s.

@@ -67,8 +67,22 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> Service<J, S, C> {
             (watched.cache().kind(), watched.cache().stats())
         }));
         Self {
-            state: Arc::new(AppState { search, metrics }),
+            state: Arc::new(AppState {
+                search,
+                metrics,
+                admin: None,
+            }),
         }
+    }
+
+    /// The service with the admin API and connect routes ([`crate::api::AdminApi`]).
+    /// The service is not shared before it serves, so its state is still its own.
+    pub fn with_admin(mut self, admin: Arc<dyn crate::api::AdminRoutes>) -> Self {
+        match Arc::get_mut(&mut self.state) {
+            Some(state) => state.admin = Some(admin),
+            None => tracing::error!("the admin API was added to a service already serving"),
+        }
+        self
     }
 
     /// The search use case (its adapters: `search().store()`, `search().cache()`).

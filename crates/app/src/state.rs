@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use domain::SearchService;
 
+use crate::api::AdminRoutes;
 use crate::metrics::Metrics;
 
 /// What every request handler shares: the search use case over its adapters, and metrics.
@@ -12,4 +13,6 @@ pub struct AppState<J, S, C> {
     pub search: Arc<SearchService<J, S, C>>,
     /// Metrics registry.
     pub metrics: Metrics,
+    /// The admin API and connect routes; `None`: they answer 404.
+    pub admin: Option<Arc<dyn AdminRoutes>>,
 }

@@ -2,8 +2,11 @@
 
 use sha2::{Digest, Sha256};
 
-/// Every token starts with this, so a leaked one is recognisable in a secret scanner.
+/// Every caller token starts with this, so a leaked one is recognisable in a secret scanner.
 pub const TOKEN_PREFIX: &str = "jst_";
+
+/// Every admin token starts with this: the prefix alone tells the two kinds apart.
+pub const ADMIN_TOKEN_PREFIX: &str = "jsa_";
 
 /// How many leading characters of a token are kept in clear to name it (`token revoke`).
 pub const TOKEN_ID_LEN: usize = 12;
@@ -14,6 +17,16 @@ pub const MIN_REVOKE_PREFIX: usize = 8;
 /// Builds a token from 32 random bytes supplied by the caller (the domain has no RNG).
 pub fn token_from_random(bytes: &[u8; 32]) -> String {
     format!("{TOKEN_PREFIX}{}", hex::encode(bytes))
+}
+
+/// Builds an admin token from 32 random bytes supplied by the caller.
+pub fn admin_token_from_random(bytes: &[u8; 32]) -> String {
+    format!("{ADMIN_TOKEN_PREFIX}{}", hex::encode(bytes))
+}
+
+/// Whether a token (or a prefix of one, as `token revoke` takes) names an admin token.
+pub fn is_admin_token(token: &str) -> bool {
+    token.starts_with(ADMIN_TOKEN_PREFIX)
 }
 
 /// The SHA-256 of the token, hex-encoded: the only form in which a token is stored.
@@ -37,6 +50,19 @@ pub struct StoredToken {
     pub hash: String,
     /// [`token_id`] of the token: its public name in listings and revocations.
     pub id: String,
+    /// A name the administrator gave it, shown in listings.
+    pub name: Option<String>,
+}
+
+/// A caller token as listed: its public parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSummary {
+    /// [`token_id`] of the token.
+    pub prefix: String,
+    /// The name given when it was made.
+    pub name: Option<String>,
+    /// When it was made (RFC 3339, UTC).
+    pub created_at: String,
 }
 
 impl StoredToken {
@@ -45,6 +71,15 @@ impl StoredToken {
         Self {
             hash: hash_token(token),
             id: token_id(token).to_owned(),
+            name: None,
+        }
+    }
+
+    /// What the store keeps of `token`, named.
+    pub fn named(token: &str, name: Option<String>) -> Self {
+        Self {
+            name,
+            ..Self::of(token)
         }
     }
 }

@@ -75,7 +75,7 @@ pub fn validate_private_key(pem: &str) -> Result<(), String> {
     parse_private_key(pem).map(|_| ())
 }
 
-fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, String> {
+pub(crate) fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, String> {
     let pem = pem.trim();
     let label = pem
         .lines()
@@ -135,15 +135,82 @@ pub struct OAuthParams<'a> {
 
 impl OAuthParams<'_> {
     fn pairs(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("oauth_consumer_key", self.consumer_key.to_owned()),
-            ("oauth_nonce", self.nonce.to_owned()),
-            ("oauth_signature_method", "RSA-SHA1".to_owned()),
-            ("oauth_timestamp", self.timestamp.to_string()),
-            ("oauth_token", self.token.to_owned()),
-            ("oauth_version", "1.0".to_owned()),
-        ]
+        protocol_pairs(
+            self.consumer_key,
+            self.nonce,
+            self.timestamp,
+            [("oauth_token", self.token)],
+        )
     }
+}
+
+/// A request of the three-legged flow at Jira's OAuth servlets (RFC 5849 section 2): a POST
+/// with no query and no body, all its parameters in the `Authorization` header.
+#[derive(Debug, Clone, Copy)]
+pub enum FlowStep<'a> {
+    /// Temporary credentials (section 2.1): `oauth_callback`, and no token yet.
+    RequestToken {
+        /// `oauth_callback`: where Jira sends the browser back (decoded text).
+        callback: &'a str,
+    },
+    /// Token credentials (section 2.3): the authorized request token and `oauth_verifier`.
+    AccessToken {
+        /// `oauth_token`: the request token.
+        token: &'a str,
+        /// `oauth_verifier`: what Jira handed the callback.
+        verifier: &'a str,
+    },
+}
+
+/// What one signature of the three-legged flow covers and carries.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowParams<'a> {
+    /// `oauth_consumer_key`.
+    pub consumer_key: &'a str,
+    /// The step, with its own parameters.
+    pub step: FlowStep<'a>,
+    /// `oauth_nonce`: new for every request.
+    pub nonce: &'a str,
+    /// `oauth_timestamp`: seconds since the epoch.
+    pub timestamp: u64,
+}
+
+impl FlowParams<'_> {
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let (consumer_key, nonce, timestamp) = (self.consumer_key, self.nonce, self.timestamp);
+        match self.step {
+            FlowStep::RequestToken { callback } => protocol_pairs(
+                consumer_key,
+                nonce,
+                timestamp,
+                [("oauth_callback", callback)],
+            ),
+            FlowStep::AccessToken { token, verifier } => protocol_pairs(
+                consumer_key,
+                nonce,
+                timestamp,
+                [("oauth_token", token), ("oauth_verifier", verifier)],
+            ),
+        }
+    }
+}
+
+/// The protocol parameters every signed request carries, and `more` (decoded text).
+fn protocol_pairs<'a>(
+    consumer_key: &str,
+    nonce: &str,
+    timestamp: u64,
+    more: impl IntoIterator<Item = (&'static str, &'a str)>,
+) -> Vec<(&'static str, String)> {
+    let mut pairs = vec![
+        ("oauth_consumer_key", consumer_key.to_owned()),
+        ("oauth_nonce", nonce.to_owned()),
+        ("oauth_signature_method", "RSA-SHA1".to_owned()),
+        ("oauth_timestamp", timestamp.to_string()),
+        ("oauth_version", "1.0".to_owned()),
+    ];
+    pairs.extend(more.into_iter().map(|(k, v)| (k, v.to_owned())));
+    pairs
 }
 
 /// A fresh nonce: 32 hex characters.
@@ -215,7 +282,28 @@ pub fn authorization_value(
     query: &[(String, String)],
     oauth: &OAuthParams<'_>,
 ) -> String {
-    let oauth_pairs = oauth.pairs();
+    signed(key, method, base_uri, query, oauth.pairs())
+}
+
+/// The `Authorization: OAuth ...` value of one request of the three-legged flow (a POST with
+/// no query and no body to `base_uri`, from [`base_string_uri`]).
+pub fn flow_authorization_value(
+    key: &SigningKey<Sha1>,
+    base_uri: &str,
+    params: &FlowParams<'_>,
+) -> String {
+    signed(key, "POST", base_uri, &[], params.pairs())
+}
+
+/// Signs the request's `query` and protocol parameters (`oauth_pairs`, decoded text) and
+/// writes the header value: the protocol parameters and the signature, each encoded.
+fn signed(
+    key: &SigningKey<Sha1>,
+    method: &str,
+    base_uri: &str,
+    query: &[(String, String)],
+    oauth_pairs: Vec<(&'static str, String)>,
+) -> String {
     let all = query
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -341,6 +429,12 @@ mod tests {
         );
         assert!(header.starts_with("OAuth oauth_consumer_key=\"jira-search\", oauth_nonce=\"0123456789abcdef0123456789abcdef\", oauth_signature=\""), "{header}");
         assert!(header.ends_with("\", oauth_signature_method=\"RSA-SHA1\", oauth_timestamp=\"1700000000\", oauth_token=\"access-token\", oauth_version=\"1.0\""), "{header}");
+        let base = "GET&https%3A%2F%2Fjira.example.com%2Fjira%2Frest%2Fapi%2F2%2Fuser%2Fsearch&oauth_consumer_key%3Djira-search%26oauth_nonce%3D0123456789abcdef0123456789abcdef%26oauth_signature_method%3DRSA-SHA1%26oauth_timestamp%3D1700000000%26oauth_token%3Daccess-token%26oauth_version%3D1.0%26username%3Da%2520b";
+        assert_signs(&header, base);
+    }
+
+    /// The header's signature verifies over `base` with the public key, and over nothing else.
+    fn assert_signs(header: &str, base: &str) {
         let sig = header
             .split("oauth_signature=\"")
             .nth(1)
@@ -354,12 +448,50 @@ mod tests {
         let sig = base64::engine::general_purpose::STANDARD
             .decode(sig.as_bytes())
             .unwrap();
-        let base = "GET&https%3A%2F%2Fjira.example.com%2Fjira%2Frest%2Fapi%2F2%2Fuser%2Fsearch&oauth_consumer_key%3Djira-search%26oauth_nonce%3D0123456789abcdef0123456789abcdef%26oauth_signature_method%3DRSA-SHA1%26oauth_timestamp%3D1700000000%26oauth_token%3Daccess-token%26oauth_version%3D1.0%26username%3Da%2520b";
         let public = rsa::RsaPublicKey::from_public_key_pem(PUBLIC).unwrap();
         let verifier = VerifyingKey::<Sha1>::new(public);
         let sig = Signature::try_from(sig.as_slice()).unwrap();
         verifier.verify(base.as_bytes(), &sig).unwrap();
         assert!(verifier.verify(b"tampered", &sig).is_err());
+    }
+
+    #[test]
+    fn flow_steps_sign_their_own_parameters() {
+        let key = KeyCache::default().signing_key(PRIVATE).unwrap();
+        let uri = base_string_uri(
+            "https://jira.example.com/jira/plugins/servlet/oauth/request-token",
+            "/jira/plugins/servlet/oauth/request-token",
+        )
+        .unwrap();
+        let params = |step| FlowParams {
+            consumer_key: "jira-search",
+            step,
+            nonce: "n1",
+            timestamp: 1_700_000_000,
+        };
+        // The callback carries a query: encoded once in the header, twice in the base string.
+        let callback = "https://search.example.com/connect/callback?state=Zm9v_Y+/=";
+        let header =
+            flow_authorization_value(&key, &uri, &params(FlowStep::RequestToken { callback }));
+        assert!(header.starts_with("OAuth oauth_callback=\"https%3A%2F%2Fsearch.example.com%2Fconnect%2Fcallback%3Fstate%3DZm9v_Y%2B%2F%3D\", oauth_consumer_key=\"jira-search\", oauth_nonce=\"n1\", oauth_signature=\""), "{header}");
+        assert!(header.ends_with("\", oauth_signature_method=\"RSA-SHA1\", oauth_timestamp=\"1700000000\", oauth_version=\"1.0\""), "{header}");
+        assert_signs(&header, "POST&https%3A%2F%2Fjira.example.com%2Fjira%2Fplugins%2Fservlet%2Foauth%2Frequest-token&oauth_callback%3Dhttps%253A%252F%252Fsearch.example.com%252Fconnect%252Fcallback%253Fstate%253DZm9v_Y%252B%252F%253D%26oauth_consumer_key%3Djira-search%26oauth_nonce%3Dn1%26oauth_signature_method%3DRSA-SHA1%26oauth_timestamp%3D1700000000%26oauth_version%3D1.0");
+        let header = flow_authorization_value(
+            &key,
+            &uri,
+            &params(FlowStep::AccessToken {
+                token: "req tok",
+                verifier: "v/1",
+            }),
+        );
+        assert!(
+            header.contains(
+                "oauth_token=\"req%20tok\", oauth_verifier=\"v%2F1\", oauth_version=\"1.0\""
+            ),
+            "{header}"
+        );
+        assert!(!header.contains("oauth_callback"), "{header}");
+        assert_signs(&header, "POST&https%3A%2F%2Fjira.example.com%2Fjira%2Fplugins%2Fservlet%2Foauth%2Frequest-token&oauth_consumer_key%3Djira-search%26oauth_nonce%3Dn1%26oauth_signature_method%3DRSA-SHA1%26oauth_timestamp%3D1700000000%26oauth_token%3Dreq%2520tok%26oauth_verifier%3Dv%252F1%26oauth_version%3D1.0");
     }
 
     #[test]

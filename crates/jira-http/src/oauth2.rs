@@ -12,17 +12,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use domain::ports::CredentialUpdates;
 use domain::{Integration, IntegrationId, JiraError, Secret};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::header::{HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
-use hyper::{Method, Request};
+use hyper::Method;
 use sha2::{Digest, Sha256};
 
 use crate::client::HttpsClient;
-use crate::errors;
+use crate::exchange;
 use crate::observer::{JiraObserver, NoObserver};
+use crate::token_answer::{self, TokenAnswer, TokenProblem};
 
 /// Renew a token this long before it expires (half its lifetime if that is shorter).
 pub const RENEW_BEFORE: Duration = Duration::from_secs(60);
@@ -30,8 +28,6 @@ pub const RENEW_BEFORE: Duration = Duration::from_secs(60);
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// Longest lifetime a token is held for, whatever the endpoint says (it is renewed after it).
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
-/// Largest token endpoint answer read.
-const MAX_TOKEN_BODY: usize = 64 * 1024;
 /// Refresh tokens this process rotated away from, remembered per integration.
 const MAX_RETIRED: usize = 64;
 
@@ -256,22 +252,6 @@ impl TokenManager {
     }
 }
 
-/// A token endpoint's answer to a renewal.
-#[derive(serde::Deserialize)]
-pub(crate) struct TokenAnswer {
-    pub(crate) access_token: String,
-    #[serde(default)]
-    pub(crate) expires_in: Option<u64>,
-    #[serde(default)]
-    pub(crate) refresh_token: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct TokenErrorAnswer {
-    #[serde(default)]
-    error: Option<String>,
-}
-
 async fn request_token(
     http: &HttpsClient,
     user_agent: &str,
@@ -295,36 +275,22 @@ async fn request_token(
         .append_pair("client_secret", grant.client_secret.expose())
         .append_pair("refresh_token", refresh.expose())
         .finish();
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(grant.token_url)
-        .header(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        )
-        .header(ACCEPT, HeaderValue::from_static("application/json"))
-        .header(
-            USER_AGENT,
-            HeaderValue::from_str(user_agent)
-                .unwrap_or_else(|_| HeaderValue::from_static("jira-search")),
-        )
-        .body(Full::new(Bytes::from(form)))
-        .map_err(|_| not_a_url())?;
-    let unreachable = |detail: String| JiraError::Unreachable {
-        host: host.clone(),
-        detail: format!("OAuth 2.0 token endpoint: {detail}"),
+    let call = exchange::Call {
+        method: Method::POST,
+        url: grant.token_url,
+        user_agent,
+        authorization: None,
+        accept_json: true,
+        body: exchange::Body::Form(form),
     };
-    let response = http
-        .request(req)
-        .await
-        .map_err(|e| unreachable(errors::describe_client_error(&e)))?;
-    let status = response.status();
-    let body = Limited::new(response.into_body(), MAX_TOKEN_BODY)
-        .collect()
-        .await
-        .map_err(|e| unreachable(format!("reading the answer failed: {e}")))?
-        .to_bytes();
-    read_token_answer(status, &body, grant.id)
+    let answer = exchange::send(http, call).await.map_err(|e| match e {
+        exchange::CallFailure::BadRequest => not_a_url(),
+        e => JiraError::Unreachable {
+            host: host.clone(),
+            detail: format!("OAuth 2.0 token endpoint: {e}"),
+        },
+    })?;
+    read_token_answer(answer.status, &answer.body, grant.id)
 }
 
 /// What the token endpoint answered (`status`, `body`) to a renewal for integration `id`: the
@@ -334,59 +300,38 @@ pub(crate) fn read_token_answer(
     body: &[u8],
     id: IntegrationId,
 ) -> Result<TokenAnswer, JiraError> {
-    // An answer is a JSON object: serde would read a struct from a list too, its fields in
-    // order.
-    let is_object = body.trim_ascii_start().starts_with(b"{");
-    if !status.is_success() {
-        let code = serde_json::from_slice::<TokenErrorAnswer>(body)
-            .ok()
-            .filter(|_| is_object)
-            .and_then(|a| a.error)
-            .filter(|c| c.len() <= 64 && c.bytes().all(|b| b.is_ascii_graphic()));
-        let message = match (status.as_u16(), code.as_deref()) {
-            (400 | 401 | 403, Some("invalid_grant")) => format!(
-                "the OAuth 2.0 token endpoint refused the refresh token (invalid_grant): integration {} needs re-authorising",
-                id
-            ),
-            (_, Some(code)) => format!(
-                "the OAuth 2.0 token endpoint refused to renew the access token ({code})"
-            ),
-            (_, None) => "the OAuth 2.0 token endpoint refused to renew the access token".to_owned(),
-        };
-        return Err(JiraError::Status {
-            status: status.as_u16(),
-            error_messages: vec![message],
-            errors: Vec::new(),
-        });
-    }
     let unusable = |problem: &str| {
         JiraError::InvalidBody(format!(
             "the OAuth 2.0 token endpoint answered HTTP {} without a usable access_token: {problem}",
             status.as_u16(),
         ))
     };
-    if !is_object {
-        return Err(unusable("the answer is not a JSON object"));
-    }
-    let answer: TokenAnswer =
-        serde_json::from_slice(body).map_err(|e| unusable(json_problem(&e)))?;
-    if answer.access_token.is_empty() {
-        return Err(JiraError::InvalidBody(
-            "the OAuth 2.0 token endpoint answered an empty access_token".to_owned(),
-        ));
-    }
-    Ok(answer)
-}
-
-/// What is wrong with a token answer, without quoting it.
-fn json_problem(e: &serde_json::Error) -> &'static str {
-    match e.classify() {
-        serde_json::error::Category::Io => "the answer could not be read",
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            "the answer is not JSON"
+    token_answer::read(status, body).map_err(|problem| match problem {
+        TokenProblem::Refused { status, code } => {
+            let message = match (status, code.as_deref()) {
+                (400 | 401 | 403, Some("invalid_grant")) => format!(
+                    "the OAuth 2.0 token endpoint refused the refresh token (invalid_grant): integration {} needs re-authorising",
+                    id
+                ),
+                (_, Some(code)) => format!(
+                    "the OAuth 2.0 token endpoint refused to renew the access token ({code})"
+                ),
+                (_, None) => {
+                    "the OAuth 2.0 token endpoint refused to renew the access token".to_owned()
+                }
+            };
+            JiraError::Status {
+                status,
+                error_messages: vec![message],
+                errors: Vec::new(),
+            }
         }
-        serde_json::error::Category::Data => "access_token is missing or not a string",
-    }
+        TokenProblem::NotAnObject => unusable("the answer is not a JSON object"),
+        TokenProblem::Unreadable(problem) => unusable(problem),
+        TokenProblem::EmptyAccessToken => JiraError::InvalidBody(
+            "the OAuth 2.0 token endpoint answered an empty access_token".to_owned(),
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -25,8 +25,9 @@ pub enum FaultKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Fault {
-    /// Matched against the path after the context path (e.g. `/rest/api/2/user`); `None` matches
-    /// every Jira request.
+    /// Matched against the path after the context path (e.g. `/rest/api/2/user`), or after
+    /// `/ex/jira/{cloud id}` through Atlassian's API gateway; `None` matches every request
+    /// (the token endpoints' and the authorization servers' too).
     pub path_prefix: Option<String>,
     /// Status of a `Respond` fault.
     pub status: u16,

@@ -5,7 +5,10 @@
 
 use hyper::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
-use crate::auth::{Authenticator, Credentials, OAuth2, RequestInfo, TokenAnswer, TokenRequest};
+use crate::auth::{
+    AuthServer, Authenticator, Credentials, Identity, OAuth2, RequestInfo, TokenAnswer,
+    TokenRequest,
+};
 use crate::config::SimConfig;
 use crate::text::parse_query;
 
@@ -54,8 +57,9 @@ impl Verifiers {
 
     /// Authenticates a Jira request as the server does (no context path): its method, its
     /// target (`/path?query`, as sent), its `Host` and its `Authorization` header's bytes, at
-    /// `now` (seconds since the Unix epoch). `Ok` names the identity, `Err` the refusal; a
-    /// target or header no HTTP server would pass on is an `Err` too.
+    /// `now` (seconds since the Unix epoch). `Ok` names the identity (`OAuth1` and `OAuth2`
+    /// without the user they act as), `Err` the refusal; a target or header no HTTP server
+    /// would pass on is an `Err` too.
     pub fn authenticate(
         &self,
         method: &str,
@@ -74,7 +78,11 @@ impl Verifiers {
         };
         self.auth
             .authenticate_at(&request, &request.path, &credentials, now)
-            .map(|identity| format!("{identity:?}"))
+            .map(|identity| match identity {
+                Identity::OAuth1(_) => "OAuth1".to_owned(),
+                Identity::OAuth2(_) => "OAuth2".to_owned(),
+                other => format!("{other:?}"),
+            })
             .map_err(|refusal| format!("{refusal:?}"))
     }
 
@@ -86,11 +94,11 @@ impl Verifiers {
         body: &[u8],
         authorization: Option<&[u8]>,
     ) -> (u16, serde_json::Value) {
-        let oauth2 = OAuth2::new(&self.clients, 3600);
+        let oauth2 = OAuth2::new(&self.clients, 3600, 300);
         let answer = match credentials(authorization)
             .and_then(|c| TokenRequest::parse(content_type, body, &c))
         {
-            Ok(request) => oauth2.token(&request),
+            Ok(request) => oauth2.token(&request, AuthServer::Atlassian),
             Err(e) => TokenAnswer::error(400, "invalid_request", &e),
         };
         (answer.status, answer.body)

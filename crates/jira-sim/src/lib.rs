@@ -13,13 +13,23 @@
 //! `GET /_sim/requests` (the [`RecordedRequest`] log), `DELETE /_sim/requests`,
 //! `POST /_sim/faults` (one [`Fault`] or an array; missing fields take their defaults),
 //! `GET /_sim/faults`, `DELETE /_sim/faults`, `GET /_sim/data` (users, projects, issues,
-//! suggestions), `GET /_sim/health`, `POST /_sim/oauth2/expire` (expire every issued OAuth 2.0
-//! access token) and `GET /_sim/oauth2/stats` (`{"refreshes":N,"reuse_rejections":M}`).
+//! suggestions, cloud sites), `GET /_sim/health`, `POST /_sim/oauth2/expire` (expire every
+//! issued OAuth 2.0 access token), `GET /_sim/oauth2/stats`
+//! (`{"refreshes":N,"reuse_rejections":M}`) and `GET /_sim/authorization/stats` (an
+//! [`AuthorizationStats`]).
 //!
 //! Authentication: Basic and static Bearer tokens, OAuth 1.0a RSA-SHA1 (RFC 5849), Atlassian
 //! Connect JWT (HS256 with `qsh`) and OAuth 2.0 access tokens issued by the simulator's token
-//! endpoint (`POST {context}/rest/oauth2/latest/token` and `POST /oauth/token`, rotating refresh
-//! tokens with reuse detection). Any refused credential gets the flavour's 401.
+//! endpoint (`POST {context}/rest/oauth2/latest/token` and `POST /oauth/token`: the
+//! authorization-code grant, and rotating refresh tokens with reuse detection). Any refused
+//! credential gets the flavour's 401.
+//!
+//! Authorization servers, for a real browser to click through (each consent page has a
+//! `login` input and `allow` / `deny` buttons): Atlassian's 3LO at the root (`/authorize`,
+//! `/oauth/token`, `/oauth/token/accessible-resources`, and each configured [`SimSite`]'s REST
+//! API under `/ex/jira/{cloud id}/`), Jira Data Center's OAuth 2.0 with PKCE
+//! (`{context}/rest/oauth2/latest/authorize`) and OAuth 1.0a's three legs
+//! (`{context}/plugins/servlet/oauth/request-token`, `authorize`, `access-token`).
 //!
 //! Order of work for a Jira request: record it, wait `latency_ms`, apply the first matching
 //! fault (faults come before authentication), authenticate, route.
@@ -30,10 +40,12 @@
 //   sync, text, jql, data                 leaves
 //   config, request_log, fault, reply     the public types and the plain shared state
 //   auth                                  credentials of a request and how they are checked
+//   authz                                 the authorization servers' pages and servlets
 //   jira                                  what Server and Cloud answer
 //   server                                listener, connections, faults, control routes
 //   fuzzing                               the fuzz targets' entry points (fuzz/)
 mod auth;
+mod authz;
 mod config;
 mod data;
 mod fault;
@@ -47,7 +59,8 @@ mod server;
 mod sync;
 mod text;
 
-pub use config::{Flavor, SimConfig};
+pub use authz::AuthorizationStats;
+pub use config::{Flavor, SimConfig, SimSite, DEFAULT_CLOUD_ID};
 pub use data::{DataSet, SimIssue, SimProject, SimSuggestion, SimUser, TEAM_FIELD};
 pub use fault::{Fault, FaultKind};
 /// How the simulator reads a JQL query, for tests of the JQL a client builds (its clauses, or

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use jira_sim::{Flavor, SimConfig};
+use jira_sim::{Flavor, SimConfig, SimSite};
 
 /// A faithful Jira Server / Cloud simulator for tests, demos and benchmarks.
 #[derive(Debug, Parser)]
@@ -59,12 +59,28 @@ struct Args {
     #[arg(long = "connect-app", value_name = "ISSUER:SECRET", value_parser = parse_pair)]
     connect_apps: Vec<(String, String)>,
     /// An OAuth 2.0 client ID:SECRET:REFRESH_TOKEN (the id ends at the first ':', the refresh
-    /// token starts after the last); repeatable.
+    /// token starts after the last; empty for none, as in `id:secret:`), also a client of the
+    /// authorization servers; repeatable.
     #[arg(long = "oauth2-client", value_name = "ID:SECRET:REFRESH_TOKEN", value_parser = parse_oauth2_client)]
     oauth2_clients: Vec<(String, String, String)>,
     /// Lifetime of issued OAuth 2.0 access tokens, in seconds.
     #[arg(long, default_value_t = 3600)]
     oauth2_access_ttl_secs: u64,
+    /// A Cloud site a 3LO grant covers, ID:NAME[:URL] (the URL defaults to
+    /// https://NAME.atlassian.net); repeatable. Without any, one site named jira-sim.
+    #[arg(long = "cloud-site", value_name = "ID:NAME[:URL]", value_parser = parse_cloud_site)]
+    cloud_sites: Vec<SimSite>,
+    /// A 3LO grant covers no Cloud site.
+    #[arg(long, conflicts_with = "cloud_sites")]
+    no_cloud_sites: bool,
+    /// A redirect URI registered for the OAuth 2.0 clients; repeatable. Without any, every
+    /// absolute URI is accepted.
+    #[arg(long = "oauth2-redirect-uri", value_name = "URI")]
+    oauth2_redirect_uris: Vec<String>,
+    /// Lifetime of authorization codes (OAuth 2.0) and request tokens (OAuth 1.0a), in
+    /// seconds.
+    #[arg(long, default_value_t = 300)]
+    oauth_code_ttl_secs: u64,
 }
 
 fn parse_flavor(s: &str) -> Result<Flavor, String> {
@@ -91,10 +107,27 @@ fn parse_oauth2_client(s: &str) -> Result<(String, String, String), String> {
     let err = || "expected ID:SECRET:REFRESH_TOKEN".to_string();
     let (id, rest) = s.split_once(':').ok_or_else(err)?;
     let (secret, refresh) = rest.rsplit_once(':').ok_or_else(err)?;
-    if id.is_empty() || refresh.is_empty() {
+    if id.is_empty() {
         return Err(err());
     }
     Ok((id.to_string(), secret.to_string(), refresh.to_string()))
+}
+
+fn parse_cloud_site(s: &str) -> Result<SimSite, String> {
+    let err = || "expected ID:NAME or ID:NAME:URL".to_string();
+    let (id, rest) = s.split_once(':').ok_or_else(err)?;
+    let (name, url) = match rest.split_once(':') {
+        Some((name, url)) => (name, Some(url)),
+        None => (rest, None),
+    };
+    if id.is_empty() || id.contains('/') || name.is_empty() || url.is_some_and(str::is_empty) {
+        return Err(err());
+    }
+    let mut site = SimSite::new(id, name);
+    if let Some(url) = url {
+        site.url = url.to_string();
+    }
+    Ok(site)
 }
 
 #[tokio::main]
@@ -129,7 +162,22 @@ async fn main() -> ExitCode {
         connect_apps: args.connect_apps,
         oauth2_clients: args.oauth2_clients,
         oauth2_access_ttl_secs: args.oauth2_access_ttl_secs,
+        oauth2_redirect_uris: args.oauth2_redirect_uris,
+        oauth_code_ttl_secs: args.oauth_code_ttl_secs,
         ..SimConfig::default()
+    };
+    let cfg = if args.no_cloud_sites {
+        SimConfig {
+            cloud_sites: Vec::new(),
+            ..cfg
+        }
+    } else if args.cloud_sites.is_empty() {
+        cfg
+    } else {
+        SimConfig {
+            cloud_sites: args.cloud_sites,
+            ..cfg
+        }
     };
     let sim = match jira_sim::start(cfg).await {
         Ok(sim) => sim,
@@ -250,6 +298,63 @@ mod tests {
         );
         assert_eq!(a.oauth2_access_ttl_secs, 5);
         assert!(parse_oauth2_client("cid:rt").is_err());
+        assert!(parse_oauth2_client(":sec:rt").is_err());
         assert!(parse_pair("nocolon").is_err());
+    }
+
+    #[test]
+    fn authorization_server_flags_parse() {
+        let a = Args::try_parse_from([
+            "jira-sim",
+            "--flavor",
+            "cloud",
+            "--oauth2-client",
+            "demo-client:demo-secret:",
+            "--cloud-site",
+            "c-1:acme:https://acme.example.net",
+            "--cloud-site",
+            "c-2:beta",
+            "--oauth2-redirect-uri",
+            "http://127.0.0.1:8080/callback",
+            "--oauth-code-ttl-secs",
+            "1",
+        ])
+        .unwrap();
+        assert_eq!(
+            a.oauth2_clients,
+            vec![(
+                "demo-client".to_string(),
+                "demo-secret".to_string(),
+                String::new()
+            )]
+        );
+        assert_eq!(
+            a.cloud_sites,
+            vec![
+                SimSite {
+                    id: "c-1".into(),
+                    name: "acme".into(),
+                    url: "https://acme.example.net".into()
+                },
+                SimSite::new("c-2", "beta")
+            ]
+        );
+        assert_eq!(a.cloud_sites[1].url, "https://beta.atlassian.net");
+        assert_eq!(
+            a.oauth2_redirect_uris,
+            vec!["http://127.0.0.1:8080/callback"]
+        );
+        assert_eq!(a.oauth_code_ttl_secs, 1);
+        assert!(!a.no_cloud_sites);
+
+        let defaults = Args::try_parse_from(["jira-sim", "--no-cloud-sites"]).unwrap();
+        assert!(defaults.no_cloud_sites);
+        assert_eq!(defaults.oauth_code_ttl_secs, 300);
+        assert!(
+            Args::try_parse_from(["jira-sim", "--no-cloud-sites", "--cloud-site", "c:n"]).is_err()
+        );
+        for bad in ["nocolon", ":name", "id:", "a/b:name", "id:name:"] {
+            assert!(parse_cloud_site(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::split_gateway_path;
 use crate::sync::lock;
 
 /// The request log keeps at most this many entries (oldest dropped), so long benchmarks do not
@@ -28,7 +29,9 @@ pub enum AuthKind {
     Other,
 }
 
-/// One request the simulator received on a Jira route (control routes are never recorded).
+/// One request the simulator received outside the control routes (which are never recorded):
+/// Jira routes, also through Atlassian's API gateway (`/ex/jira/{cloud id}/...`, recorded with
+/// that path as received), the token endpoints and the authorization servers' pages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedRequest {
     /// HTTP method, e.g. `GET`.
@@ -69,8 +72,17 @@ impl RecordedRequest {
             .collect()
     }
 
-    /// The path with the given context path removed (unchanged when it does not start with it).
+    /// The cloud id of a request through Atlassian's API gateway (`/ex/jira/{cloud id}/...`).
+    pub fn cloud_id(&self) -> Option<&str> {
+        split_gateway_path(&self.path).map(|(id, _)| id)
+    }
+
+    /// The path with the given context path removed (unchanged when it does not start with it);
+    /// for a request through Atlassian's API gateway, the path after `/ex/jira/{cloud id}`.
     pub fn path_without_context<'a>(&'a self, context_path: &str) -> &'a str {
+        if let Some((_, rest)) = split_gateway_path(&self.path) {
+            return rest;
+        }
         match self.path.strip_prefix(context_path) {
             Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
             _ => &self.path,
@@ -99,7 +111,8 @@ impl RequestLog {
         lock(&self.entries).iter().cloned().collect()
     }
 
-    /// The requests whose path, after `context_path`, starts with `jira_path_prefix`.
+    /// The requests whose path, after `context_path` (or Atlassian's API gateway prefix),
+    /// starts with `jira_path_prefix`.
     pub(crate) fn to(&self, context_path: &str, jira_path_prefix: &str) -> Vec<RecordedRequest> {
         lock(&self.entries)
             .iter()
@@ -140,5 +153,13 @@ mod tests {
             r.path_without_context("/ji"),
             "/jira/rest/api/2/user/search"
         );
+        assert_eq!(r.cloud_id(), None);
+        let gateway = RecordedRequest {
+            path: "/ex/jira/c-1/rest/api/3/myself".into(),
+            ..r
+        };
+        assert_eq!(gateway.cloud_id(), Some("c-1"));
+        assert_eq!(gateway.path_without_context(""), "/rest/api/3/myself");
+        assert_eq!(gateway.path_without_context("/jira"), "/rest/api/3/myself");
     }
 }

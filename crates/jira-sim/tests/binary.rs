@@ -98,7 +98,12 @@ async fn prints_base_url_then_serves() {
 
 #[test]
 fn rejects_bad_flags() {
-    assert_refused(&[&["--flavor", "onprem"], &["--accept-basic", "nocolon"]]);
+    assert_refused(&[
+        &["--flavor", "onprem"],
+        &["--accept-basic", "nocolon"],
+        &["--cloud-site", "no-name"],
+        &["--cloud-site", "a:b", "--no-cloud-sites"],
+    ]);
 }
 
 #[tokio::test]
@@ -154,4 +159,81 @@ fn rejects_a_missing_oauth1_key_file() {
         &["--oauth1-consumer", "k:/nonexistent/key.pem"],
         &["--oauth2-client", "only-id"],
     ]);
+}
+
+#[tokio::test]
+async fn serves_3lo_with_the_demo_flags() {
+    use common::browser::{redirected, submit, value};
+
+    let (mut child, base) = spawn(&[
+        "--flavor",
+        "cloud",
+        "--oauth2-client",
+        "demo-client:demo-secret:",
+        "--cloud-site",
+        "c-1:acme",
+        "--oauth2-redirect-uri",
+        "http://127.0.0.1:9/callback",
+    ])
+    .await;
+    let authorize = format!("{base}/authorize");
+    let page = common::get(&format!(
+        "{authorize}?audience=api.atlassian.com&client_id=demo-client\
+         &scope=read%3Ajira-user%20read%3Ajira-work%20offline_access\
+         &redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback&state=s1&response_type=code\
+         &prompt=consent"
+    ))
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let answer = submit(&authorize, &page, "someone@example.com", "allow").await;
+    let (_, pairs) = redirected(&answer);
+    let code = value(&pairs, "code").unwrap();
+    let tokens = common::send(
+        "POST",
+        &format!("{base}/oauth/token"),
+        &[("Content-Type", "application/json")],
+        &serde_json::json!({
+            "grant_type": "authorization_code",
+            "client_id": "demo-client",
+            "client_secret": "demo-secret",
+            "code": code,
+            "redirect_uri": "http://127.0.0.1:9/callback",
+        })
+        .to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    let access = tokens.json()["access_token"].as_str().unwrap().to_string();
+    let auth = format!("Bearer {access}");
+    let sites = common::get_with(
+        &format!("{base}/oauth/token/accessible-resources"),
+        &[("Authorization", &auth)],
+    )
+    .await;
+    assert_eq!(sites.field("url"), vec!["https://acme.atlassian.net"]);
+    let me = common::get_with(
+        &format!("{base}/ex/jira/c-1/rest/api/3/myself"),
+        &[("Authorization", &auth)],
+    )
+    .await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    // An empty initial refresh token is none.
+    let refresh = common::send(
+        "POST",
+        &format!("{base}/oauth/token"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "grant_type=refresh_token&client_id=demo-client&client_secret=demo-secret&refresh_token=",
+    )
+    .await
+    .unwrap();
+    assert_eq!(refresh.status, 403, "{}", refresh.body);
+    let stats = common::get(&format!("{base}/_sim/authorization/stats")).await;
+    assert_eq!(stats.json()["consents_allowed"], 1);
+    assert_eq!(stats.json()["codes_redeemed"], 1);
+    let data = common::get(&format!("{base}/_sim/data")).await.json();
+    assert_eq!(data["cloud_sites"][0]["id"], "c-1");
+
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
 }

@@ -1,16 +1,17 @@
 //! The `integrations` and `org_integrations` tables: registering, listing, reading,
-//! enabling and removing integrations, replacing an OAuth 2.0 refresh token, and mapping a
-//! row back to the domain's types.
+//! enabling and removing integrations, and mapping a row back to the domain's types.
+//! Changes to a stored integration are in `updates`.
 
 use domain::{
     AuthMethod, BaseUrl, Credentials, Integration, IntegrationId, IntegrationSummary,
-    NewIntegration, OrgId, Provider, Secret, Slug,
+    NewIntegration, OrgId, Provider, Slug,
 };
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 use crate::orgs::require_org;
-use crate::{secrets, SecretKey, SqliteStore, SqliteStoreError};
+use crate::secrets::{self, SecretOwner};
+use crate::{credentials, SecretKey, SqliteStore, SqliteStoreError};
 
 /// The columns [`integration_from_row`] reads.
 const COLUMNS: &str = "i.id, i.provider, i.name, i.base_url, i.verify_tls, i.enabled, \
@@ -25,39 +26,11 @@ impl SqliteStore {
         org: OrgId,
         new: &NewIntegration,
     ) -> Result<IntegrationId, SqliteStoreError> {
-        let (user, token_url, bundle) = secrets::split(&new.credentials);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         require_org(&mut tx, org).await?;
-        // The seal is bound to the row id, known only after the INSERT: insert an empty
-        // secret, then write the bundle, in the same transaction.
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO integrations \
-             (provider, name, base_url, verify_tls, enabled, auth_method, auth_user, token_url, \
-              secret) \
-             VALUES (?, ?, ?, ?, 1, ?, ?, ?, '') RETURNING id",
-        )
-        .bind(new.provider.as_str())
-        .bind(new.name.as_str())
-        .bind(new.base_url.as_str())
-        .bind(new.verify_tls)
-        .bind(new.credentials.method().as_str())
-        .bind(user)
-        .bind(token_url)
-        .fetch_one(&mut *tx)
-        .await?;
-        let stored = secrets::encode(self.key.as_ref(), id, &bundle)?;
-        sqlx::query("UPDATE integrations SET secret = ? WHERE id = ?")
-            .bind(stored)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO org_integrations (org_id, integration_id) VALUES (?, ?)")
-            .bind(org.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let id = insert_linked(&mut tx, self.key.as_ref(), org, new).await?;
         tx.commit().await?;
-        Ok(IntegrationId(id))
+        Ok(id)
     }
 
     /// Integrations, by id: all of them, or those linked to `org`. Each lists the slugs of
@@ -69,7 +42,9 @@ impl SqliteStore {
         // One read transaction, so the links match the integrations read.
         let mut tx = self.pool.begin().await?;
         let rows = sqlx::query(
-            "SELECT id, provider, name, base_url, verify_tls, enabled, auth_method, auth_user \
+            "SELECT id, provider, name, base_url, verify_tls, enabled, auth_method, auth_user, \
+                    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', created_at), created_at) \
+                      AS created_at \
              FROM integrations \
              WHERE ?1 IS NULL \
                 OR id IN (SELECT integration_id FROM org_integrations WHERE org_id = ?1) \
@@ -109,6 +84,7 @@ impl SqliteStore {
                     auth_method,
                     user: row.try_get("auth_user")?,
                     orgs,
+                    created_at: row.try_get("created_at")?,
                 })
             })
             .collect()
@@ -186,45 +162,6 @@ impl SqliteStore {
             .await?;
         Ok(done.rows_affected() > 0)
     }
-
-    /// Replaces the refresh token of an OAuth 2.0 integration, in one `BEGIN IMMEDIATE`
-    /// transaction (read, open, replace, re-seal, write): committed when it returns `Ok`.
-    ///
-    /// # Errors
-    /// [`SqliteStoreError::IntegrationNotFound`], [`SqliteStoreError::NoRefreshToken`]
-    /// when the integration does not use oauth2, [`SqliteStoreError::SecretKeyMissing`],
-    /// [`SqliteStoreError::SecretKeyWrong`], [`SqliteStoreError::CorruptRow`],
-    /// [`SqliteStoreError::Database`].
-    pub(crate) async fn replace_refresh_token(
-        &self,
-        id: IntegrationId,
-        refresh_token: &Secret,
-    ) -> Result<(), SqliteStoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT auth_method, secret FROM integrations WHERE id = ?")
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (method, stored) = row.ok_or(SqliteStoreError::IntegrationNotFound(id.0))?;
-        let method = parse_auth_method(id.0, method)?;
-        if method != AuthMethod::OAuth2 {
-            return Err(SqliteStoreError::NoRefreshToken { id: id.0, method });
-        }
-        let mut bundle = secrets::decode(self.key.as_ref(), id.0, &stored)?;
-        bundle.insert(
-            "refresh_token".into(),
-            serde_json::Value::String(refresh_token.expose().to_owned()),
-        );
-        let rewritten = secrets::encode(self.key.as_ref(), id.0, &bundle)?;
-        sqlx::query("UPDATE integrations SET secret = ? WHERE id = ?")
-            .bind(rewritten)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
 }
 
 /// The columns of an integration that every reader needs (no credentials).
@@ -255,7 +192,7 @@ impl Head {
     }
 }
 
-fn parse_auth_method(id: i64, method: String) -> Result<AuthMethod, SqliteStoreError> {
+pub(crate) fn parse_auth_method(id: i64, method: String) -> Result<AuthMethod, SqliteStoreError> {
     method.parse().map_err(|_| {
         SqliteStoreError::CorruptRow(format!("integration {id}: unknown auth method {method:?}"))
     })
@@ -274,8 +211,9 @@ fn integration_from_row(
     let method = parse_auth_method(id, row.try_get("auth_method")?)?;
     let user: Option<String> = row.try_get("auth_user")?;
     let token_url: Option<String> = row.try_get("token_url")?;
-    let bundle = secrets::decode(key, id, &row.try_get::<String, _>("secret")?)?;
-    let credentials: Credentials = secrets::join(id, method, user, token_url, &bundle)?;
+    let owner = SecretOwner::Integration(id);
+    let bundle = secrets::decode(key, &owner, &row.try_get::<String, _>("secret")?)?;
+    let credentials: Credentials = credentials::join(id, method, user, token_url, &bundle)?;
     Ok(Integration {
         id: IntegrationId(id),
         provider: head.provider,
@@ -285,4 +223,44 @@ fn integration_from_row(
         enabled: head.enabled,
         credentials,
     })
+}
+
+/// Writes `new` (enabled) and links it to `org`, inside the caller's transaction; its
+/// secrets sealed under `key`, or kept in clear without one.
+pub(crate) async fn insert_linked(
+    conn: &mut SqliteConnection,
+    key: Option<&SecretKey>,
+    org: OrgId,
+    new: &NewIntegration,
+) -> Result<IntegrationId, SqliteStoreError> {
+    let (user, token_url, bundle) = credentials::split(&new.credentials);
+    // The seal is bound to the row id, known only after the INSERT: insert an empty secret,
+    // then write the bundle, in the same transaction.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO integrations \
+         (provider, name, base_url, verify_tls, enabled, auth_method, auth_user, token_url, \
+          secret) \
+         VALUES (?, ?, ?, ?, 1, ?, ?, ?, '') RETURNING id",
+    )
+    .bind(new.provider.as_str())
+    .bind(new.name.as_str())
+    .bind(new.base_url.as_str())
+    .bind(new.verify_tls)
+    .bind(new.credentials.method().as_str())
+    .bind(user)
+    .bind(token_url)
+    .fetch_one(&mut *conn)
+    .await?;
+    let stored = secrets::encode(key, &SecretOwner::Integration(id), &bundle)?;
+    sqlx::query("UPDATE integrations SET secret = ? WHERE id = ?")
+        .bind(stored)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO org_integrations (org_id, integration_id) VALUES (?, ?)")
+        .bind(org.0)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(IntegrationId(id))
 }

@@ -1,39 +1,48 @@
-//! The SQLite adapter: organizations, integrations with their credentials, and caller
-//! tokens, over sqlx. It implements the domain's store ports ([`domain::IntegrationStore`]
+//! The SQLite adapter: organizations, integrations with their credentials, caller and admin
+//! tokens, OAuth apps and connections in flight, over sqlx. It implements the domain's store ports ([`domain::IntegrationStore`]
 //! for the search path, [`domain::AdminStore`] for the administration,
 //! [`domain::CredentialUpdates`] for rotating OAuth 2.0 refresh tokens) and offers the few
 //! operations only this adapter has: opening a database URL, backups, and sealing secrets.
 //!
-//! Secrets are kept as a versioned bundle in the `secret` column, sealed with AES-256-GCM
-//! when the store is opened with a [`SecretKey`] (see the `secrets` module).
+//! Secrets (of integrations, apps and connections) are kept as a versioned bundle in a
+//! `secret` column, sealed with AES-256-GCM when the store is opened with a [`SecretKey`]
+//! (see the `secrets` module).
 //!
 //! Queries are runtime-checked (`sqlx::query`), so a fresh clone builds without a database;
 //! the tests run every query through the real migrations, and `tests/contract.rs` runs the
 //! domain's store contract against a file and an in-memory database.
 //!
 //! Modules: `open` (URL checks, connecting, migrations, backups), `orgs`, `integrations`
-//! (with the row mapping), `tokens`, `secrets` (bundles, sealing, rotation), `ports` (the
-//! domain's traits over the above) and `memo` (the hot path's memory).
+//! (with the row mapping), `updates` (changes to integrations, consents), `credentials`
+//! (credentials to columns and back), `tokens` (caller and admin), `apps`, `connections`,
+//! `secrets` (bundles, sealing), `rotation` (every bundle at once), `ports` (the domain's
+//! traits over the above) and `memo` (the hot path's memory).
 
 use std::sync::Arc;
 
 use domain::StoreError;
 use sqlx::sqlite::SqlitePool;
 
+mod apps;
+mod connections;
+mod credentials;
 mod directory;
 mod integrations;
 pub(crate) mod memo;
 mod open;
 mod orgs;
 mod ports;
+mod rotation;
 mod secrets;
 mod tokens;
+mod updates;
 
 #[cfg(test)]
 mod tests;
 
 pub use open::check_database_url;
-pub use secrets::{SecretKey, SecretsReport};
+pub use rotation::SecretsReport;
+pub use secrets::{SecretKey, SecretOwner};
 
 /// A failure of the SQLite store. `Display` and `Debug` never contain a secret or a token.
 ///
@@ -63,6 +72,10 @@ pub enum SqliteStoreError {
     /// a race or a misuse of the port gets here).
     #[error("organization {0} does not exist")]
     UnknownOrg(i64),
+    /// A connection was saved for an app that does not exist (a race with its removal, or
+    /// a misuse of the port).
+    #[error("app {0} does not exist")]
+    UnknownApp(i64),
     /// A refresh token was saved for an integration that does not exist (any more).
     #[error("integration {0} does not exist")]
     IntegrationNotFound(i64),
@@ -80,13 +93,13 @@ pub enum SqliteStoreError {
     /// The migrations could not be applied.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// The integration's secrets are sealed, and the store was opened without a key.
-    #[error("the secrets of integration {0} are encrypted: set SECRET_KEY to the key they were sealed with")]
-    SecretKeyMissing(i64),
-    /// The store's key does not open the integration's sealed secrets (another key, or a
-    /// sealed blob copied from another integration).
-    #[error("the secrets of integration {0} cannot be decrypted with this SECRET_KEY: it is not the key they were sealed with")]
-    SecretKeyWrong(i64),
+    /// The row's secrets are sealed, and the store was opened without a key.
+    #[error("the secrets of {0} are encrypted: set SECRET_KEY to the key they were sealed with")]
+    SecretKeyMissing(SecretOwner),
+    /// The store's key does not open the row's sealed secrets (another key, or a sealed blob
+    /// copied from another row).
+    #[error("the secrets of {0} cannot be decrypted with this SECRET_KEY: it is not the key they were sealed with")]
+    SecretKeyWrong(SecretOwner),
 }
 
 impl SqliteStoreError {
@@ -113,6 +126,7 @@ impl SqliteStoreError {
             Self::InvalidInput(_)
             | Self::CorruptRow(_)
             | Self::UnknownOrg(_)
+            | Self::UnknownApp(_)
             | Self::IntegrationNotFound(_)
             | Self::NoRefreshToken { .. }
             | Self::SecretKeyMissing(_)

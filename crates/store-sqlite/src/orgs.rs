@@ -1,4 +1,4 @@
-//! The `orgs` table: creating, listing and finding organizations.
+//! The `orgs` table: creating, listing, finding and deleting organizations.
 
 use domain::{Org, OrgId, OrgRef, Slug};
 use sqlx::SqliteConnection;
@@ -18,6 +18,16 @@ impl SqliteStore {
             id: OrgId(id),
             slug: slug.clone(),
         }))
+    }
+
+    /// Deletes an organization; its caller tokens, its links and its connections in flight
+    /// go with it (`ON DELETE CASCADE`), its integrations stay. `false` when there was none.
+    pub(crate) async fn delete_org_row(&self, org: OrgId) -> Result<bool, SqliteStoreError> {
+        let done = sqlx::query("DELETE FROM orgs WHERE id = ?")
+            .bind(org.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Every organization, by id.

@@ -1,14 +1,17 @@
-//! The domain's store ports over the operations of `orgs`, `integrations` and `tokens`:
+//! The domain's store ports over the operations of `orgs`, `integrations`, `updates`,
+//! `tokens`, `apps` and `connections`:
 //! every error becomes a [`StoreError`] keeping the [`crate::SqliteStoreError`] as its
 //! source. The search's lookups go through the memo first.
 
 use std::sync::Arc;
 
+use domain::model::{AppId, AppSummary, NewApp, OAuthApp, PendingConnection};
 use domain::ports::{RevokeOutcome, TokenSelector};
-use domain::token::StoredToken;
+use domain::token::{StoredToken, TokenSummary};
 use domain::{
-    AdminStore, CredentialUpdates, Integration, IntegrationId, IntegrationStore,
-    IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Secret, Slug, StoreError,
+    AdminStore, CredentialUpdates, Credentials, Integration, IntegrationId, IntegrationName,
+    IntegrationStore, IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Secret, Slug,
+    StoreError,
 };
 
 use crate::directory::Directory;
@@ -117,6 +120,89 @@ impl AdminStore for SqliteStore {
 
     async fn revoke_token(&self, selector: &TokenSelector) -> Result<RevokeOutcome, StoreError> {
         Ok(self.revoke_selected(selector).await?)
+    }
+
+    async fn delete_org(&self, org: OrgId) -> Result<bool, StoreError> {
+        Ok(self.delete_org_row(org).await?)
+    }
+
+    async fn list_tokens(&self, org: OrgId) -> Result<Vec<TokenSummary>, StoreError> {
+        Ok(self.active_tokens(org).await?)
+    }
+
+    async fn update_integration(
+        &self,
+        id: IntegrationId,
+        name: Option<&IntegrationName>,
+        enabled: Option<bool>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.update_fields(id, name, enabled).await?)
+    }
+
+    async fn replace_credentials(
+        &self,
+        id: IntegrationId,
+        credentials: &Credentials,
+    ) -> Result<bool, StoreError> {
+        Ok(self.replace_credentials_of(id, credentials).await?)
+    }
+
+    async fn connect_integration(
+        &self,
+        org: OrgId,
+        new: &NewIntegration,
+    ) -> Result<(IntegrationId, bool), StoreError> {
+        Ok(self.connect(org, new).await?)
+    }
+
+    async fn add_admin_token(&self, token: &StoredToken) -> Result<bool, StoreError> {
+        Ok(self.insert_admin_token(token).await?)
+    }
+
+    async fn is_admin_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        Ok(self.admin_token_exists(token_hash).await?)
+    }
+
+    async fn revoke_admin_token(
+        &self,
+        selector: &TokenSelector,
+    ) -> Result<RevokeOutcome, StoreError> {
+        Ok(self.revoke_admin_selected(selector).await?)
+    }
+
+    async fn add_app(&self, new: &NewApp) -> Result<AppId, StoreError> {
+        Ok(self.insert_app(new).await?)
+    }
+
+    async fn list_apps(&self) -> Result<Vec<AppSummary>, StoreError> {
+        Ok(self.all_apps().await?)
+    }
+
+    async fn app(&self, id: AppId) -> Result<Option<OAuthApp>, StoreError> {
+        Ok(self.app_by_id(id).await?)
+    }
+
+    async fn remove_app(&self, id: AppId) -> Result<bool, StoreError> {
+        Ok(self.delete_app(id).await?)
+    }
+
+    async fn save_connection(
+        &self,
+        state_hash: &str,
+        connection: &PendingConnection,
+    ) -> Result<(), StoreError> {
+        Ok(self.insert_connection(state_hash, connection).await?)
+    }
+
+    async fn take_connection(
+        &self,
+        state_hash: &str,
+    ) -> Result<Option<PendingConnection>, StoreError> {
+        Ok(self.take_connection_row(state_hash).await?)
+    }
+
+    async fn purge_connections(&self, now: i64) -> Result<u64, StoreError> {
+        Ok(self.purge_expired(now).await?)
     }
 }
 

@@ -1,10 +1,26 @@
 //! The administration use cases: orgs, integrations and caller tokens. The CLI (and any
 //! other face) calls these and only prints what they return, so every rule lives here once.
 
+mod apps;
+mod connect;
+mod connect_outcome;
+mod connect_settings;
+mod error;
+mod forms;
 mod registration;
+mod tenants;
 
 use serde_json::Value;
 
+pub use apps::{check_app, check_secret, AppForm, CheckedApp};
+pub use connect::Connections;
+pub use connect_outcome::{
+    CallbackOutcome, CallbackParams, ConnectFailure, ConnectRandom, StartedConnection,
+    ATLASSIAN_SCOPES, DC_SCOPE, MISSING_STATE, STATE_TTL_SECS, UNKNOWN_STATE,
+};
+pub use connect_settings::{check_return_url, ConnectSettings, ReturnPrefix};
+pub use error::AdminError;
+pub use forms::{AdminAccess, IntegrationPatch};
 pub use registration::{
     check as check_registration, secret_from_input, AuthSetup, IntegrationForm, Registration,
     DEFAULT_CONNECT_ISSUER, MAX_SECRET_LEN,
@@ -15,79 +31,12 @@ use crate::model::{
     IntegrationId, IntegrationSummary, InvalidInput, Org, OrgId, OrgRef, Provider, Slug,
 };
 use crate::ports::{
-    AdminStore, IntegrationStore, JiraApi, JiraError, RevokeOutcome, StoreError, TokenSelector,
+    AdminStore, IntegrationStore, JiraApi, JiraError, RevokeOutcome, TokenSelector,
 };
 use crate::secret::Secret;
 use crate::token::{
     hash_token, token_from_random, token_id, StoredToken, MIN_REVOKE_PREFIX, TOKEN_ID_LEN,
 };
-
-/// Why an administrative action did nothing. The messages are the CLI's (docs/api.md and the
-/// README show them); [`AdminError::is_caller_mistake`] tells the exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    /// The input breaks a rule.
-    #[error(transparent)]
-    Invalid(#[from] InvalidInput),
-    /// No org has this id or slug (as given).
-    #[error("organization {0:?} does not exist")]
-    OrgNotFound(String),
-    /// The slug is taken.
-    #[error("organization {0:?} already exists")]
-    OrgExists(String),
-    /// No integration has this id.
-    #[error("integration {0} does not exist")]
-    IntegrationNotFound(IntegrationId),
-    /// No active token matches the prefix.
-    #[error("no active token matches that prefix")]
-    TokenNotFound,
-    /// Several active tokens match the prefix.
-    #[error("{0} active tokens match that prefix: give more characters of the token")]
-    TokenAmbiguous(usize),
-    /// The same token is already stored.
-    #[error("this token is already stored")]
-    TokenExists,
-    /// `integration check`: Jira answered 401 or 403.
-    #[error("Jira refused the credentials of integration {id} (Jira answered HTTP {status}): check them, or add the integration again")]
-    CheckRefused {
-        /// The integration.
-        id: IntegrationId,
-        /// 401 or 403.
-        status: u16,
-    },
-    /// `integration check`: Jira answered as the anonymous user (some Server instances
-    /// answer bad credentials so, with a 200).
-    #[error(
-        "Jira answered integration {0} as an anonymous user: the credentials were not accepted"
-    )]
-    CheckAnonymous(IntegrationId),
-    /// `integration check`: Jira could not be asked.
-    #[error("Jira could not be asked")]
-    CheckFailed(#[source] JiraError),
-    /// The store failed: not the caller's mistake.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl AdminError {
-    /// Whether the caller's input caused it (the CLI exits with 2) rather than the store or
-    /// Jira (exit 1).
-    pub fn is_caller_mistake(&self) -> bool {
-        match self {
-            Self::Invalid(_)
-            | Self::OrgNotFound(_)
-            | Self::OrgExists(_)
-            | Self::IntegrationNotFound(_)
-            | Self::TokenNotFound
-            | Self::TokenAmbiguous(_)
-            | Self::TokenExists => true,
-            Self::CheckRefused { .. }
-            | Self::CheckAnonymous(_)
-            | Self::CheckFailed(_)
-            | Self::Store(_) => false,
-        }
-    }
-}
 
 /// Who Jira says an integration's credentials are (`integration check`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,6 +215,9 @@ impl<S: AdminStore + IntegrationStore> Administration<S> {
     /// [`AdminError::Invalid`] for a prefix too short, [`AdminError::TokenNotFound`],
     /// [`AdminError::TokenAmbiguous`], [`AdminError::Store`].
     pub async fn revoke_token(&self, prefix: &str) -> Result<(), AdminError> {
+        if crate::token::is_admin_token(prefix) {
+            return self.revoke_admin(prefix).await;
+        }
         let selector = revoke_selector(prefix)?;
         match self.store.revoke_token(&selector).await? {
             RevokeOutcome::Revoked => Ok(()),

@@ -96,46 +96,73 @@ impl AuthSetup {
     /// [`InvalidInput`] when a method that reads two values joined by `:` gets something else.
     pub fn with_secret(self, secret: Secret) -> Result<Credentials, InvalidInput> {
         let method = self.method();
-        let pair = |what: &str| -> Result<(Secret, Secret), InvalidInput> {
-            match secret.expose().split_once(':') {
-                Some((a, b)) if !a.is_empty() && !b.is_empty() => {
-                    Ok((Secret::new(a), Secret::new(b)))
-                }
-                _ => Err(InvalidInput::new(format!(
-                    "--auth {method} reads `{what}` on standard input (two values joined by ':')"
-                ))),
+        let Some(what) = self.second_secret() else {
+            return self.with_parts(secret, None);
+        };
+        match secret.expose().split_once(':') {
+            Some((a, b)) if !a.is_empty() && !b.is_empty() => {
+                let (a, b) = (Secret::new(a), Secret::new(b));
+                self.with_parts(a, Some(b))
             }
+            _ => Err(InvalidInput::new(format!(
+                "--auth {method} reads `{what}` on standard input (two values joined by ':')"
+            ))),
+        }
+    }
+
+    /// What a method that takes two secrets calls them (`first:second`); `None` for the
+    /// methods that take one.
+    pub fn second_secret(&self) -> Option<&'static str> {
+        match self {
+            Self::OAuth1 { .. } => Some("access_token:access_token_secret"),
+            Self::OAuth2 { .. } => Some("client_secret:refresh_token"),
+            Self::Pat | Self::Basic { .. } | Self::ConnectJwt { .. } => None,
+        }
+    }
+
+    /// The credentials from their secrets given apart (the admin API's fields): `second` is
+    /// the access token secret (OAuth 1.0a) or the refresh token (OAuth 2.0).
+    ///
+    /// # Errors
+    /// [`InvalidInput`] when a method that takes two secrets gets one.
+    pub fn with_parts(
+        self,
+        first: Secret,
+        second: Option<Secret>,
+    ) -> Result<Credentials, InvalidInput> {
+        let method = self.method();
+        let second = |what: &str| {
+            second.clone().ok_or_else(|| {
+                InvalidInput::new(format!("--auth {method} needs two secrets: {what}"))
+            })
         };
         Ok(match self {
-            Self::Pat => Credentials::Pat { token: secret },
-            Self::Basic { user } => Credentials::Basic { user, secret },
+            Self::Pat => Credentials::Pat { token: first },
+            Self::Basic { user } => Credentials::Basic {
+                user,
+                secret: first,
+            },
             Self::OAuth1 {
                 consumer_key,
                 private_key_pem,
-            } => {
-                let (access_token, token_secret) = pair("access_token:access_token_secret")?;
-                Credentials::OAuth1 {
-                    consumer_key,
-                    private_key_pem,
-                    access_token,
-                    token_secret,
-                }
-            }
+            } => Credentials::OAuth1 {
+                token_secret: second("access_token:access_token_secret")?,
+                consumer_key,
+                private_key_pem,
+                access_token: first,
+            },
             Self::OAuth2 {
                 client_id,
                 token_url,
-            } => {
-                let (client_secret, refresh_token) = pair("client_secret:refresh_token")?;
-                Credentials::OAuth2 {
-                    client_id,
-                    token_url,
-                    client_secret,
-                    refresh_token,
-                }
-            }
+            } => Credentials::OAuth2 {
+                refresh_token: second("client_secret:refresh_token")?,
+                client_id,
+                token_url,
+                client_secret: first,
+            },
             Self::ConnectJwt { issuer } => Credentials::ConnectJwt {
                 issuer,
-                shared_secret: secret,
+                shared_secret: first,
             },
         })
     }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::*;
 use crate::model::Credentials;
+use crate::ports::StoreError;
 use crate::testing::{InMemoryStore, Reply, ScriptedJira};
 use crate::token::hash_token;
 

@@ -107,6 +107,8 @@ pub struct IntegrationSummary {
     pub user: Option<String>,
     /// The orgs it is linked to, by org id.
     pub orgs: Vec<Slug>,
+    /// When it was stored (RFC 3339, UTC).
+    pub created_at: String,
 }
 
 #[cfg(test)]

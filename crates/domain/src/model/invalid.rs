@@ -10,3 +10,13 @@ impl InvalidInput {
         Self(msg.into())
     }
 }
+
+/// At most 60 characters of what a user typed, to quote it in a message.
+pub(crate) fn shown(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() > MAX {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}

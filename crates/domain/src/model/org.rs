@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::invalid::InvalidInput;
+use super::invalid::{shown, InvalidInput};
 
 /// Numeric id of an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,16 +73,6 @@ fn is_slug_shaped(s: &str) -> bool {
         && bytes
             .iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-}
-
-/// At most 60 characters of what a user typed, to quote it in a message.
-fn shown(s: &str) -> String {
-    const MAX: usize = 60;
-    if s.chars().count() > MAX {
-        format!("{}…", s.chars().take(MAX).collect::<String>())
-    } else {
-        s.to_owned()
-    }
 }
 
 impl fmt::Display for Slug {

@@ -3,12 +3,16 @@
 //! its port.
 
 mod cache;
+mod consent;
 mod error;
 mod jira;
 mod shared;
 mod store;
 
 pub use cache::{CacheError, CacheStats, SearchCache};
+pub use consent::{
+    CodeExchange, ConsentApi, ConsentError, OAuth1Consumer, OAuth1Token, TokenGrant, TokenStyle,
+};
 pub use error::{error_chain, BoxError};
 pub use jira::{JiraApi, JiraError};
 pub use store::{
@@ -17,6 +21,8 @@ pub use store::{
 
 #[cfg(any(test, feature = "testing"))]
 pub use cache::MockSearchCache;
+#[cfg(any(test, feature = "testing"))]
+pub use consent::MockConsentApi;
 #[cfg(any(test, feature = "testing"))]
 pub use jira::MockJiraApi;
 #[cfg(any(test, feature = "testing"))]

@@ -6,15 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    AdminStore, CacheError, CacheStats, CredentialUpdates, IntegrationStore, JiraApi, JiraError,
-    RevokeOutcome, SearchCache, StoreError, TokenSelector,
+    AdminStore, CacheError, CacheStats, CodeExchange, ConsentApi, ConsentError, CredentialUpdates,
+    IntegrationStore, JiraApi, JiraError, OAuth1Consumer, OAuth1Token, RevokeOutcome, SearchCache,
+    StoreError, TokenGrant, TokenSelector,
 };
 use crate::jira_request::JiraRequest;
 use crate::model::{
-    Integration, IntegrationId, IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Slug,
+    AppId, AppSummary, CloudSite, Credentials, Integration, IntegrationId, IntegrationName,
+    IntegrationSummary, NewApp, NewIntegration, OAuthApp, Org, OrgId, OrgRef, PendingConnection,
+    Slug,
 };
 use crate::secret::Secret;
-use crate::token::StoredToken;
+use crate::token::{StoredToken, TokenSummary};
 
 impl<T: JiraApi> JiraApi for Arc<T> {
     async fn get_json(
@@ -102,6 +105,74 @@ impl<T: AdminStore> AdminStore for Arc<T> {
     async fn revoke_token(&self, selector: &TokenSelector) -> Result<RevokeOutcome, StoreError> {
         T::revoke_token(self, selector).await
     }
+    async fn delete_org(&self, org: OrgId) -> Result<bool, StoreError> {
+        T::delete_org(self, org).await
+    }
+    async fn list_tokens(&self, org: OrgId) -> Result<Vec<TokenSummary>, StoreError> {
+        T::list_tokens(self, org).await
+    }
+    async fn update_integration(
+        &self,
+        id: IntegrationId,
+        name: Option<&IntegrationName>,
+        enabled: Option<bool>,
+    ) -> Result<bool, StoreError> {
+        T::update_integration(self, id, name, enabled).await
+    }
+    async fn replace_credentials(
+        &self,
+        id: IntegrationId,
+        credentials: &Credentials,
+    ) -> Result<bool, StoreError> {
+        T::replace_credentials(self, id, credentials).await
+    }
+    async fn connect_integration(
+        &self,
+        org: OrgId,
+        new: &NewIntegration,
+    ) -> Result<(IntegrationId, bool), StoreError> {
+        T::connect_integration(self, org, new).await
+    }
+    async fn add_admin_token(&self, token: &StoredToken) -> Result<bool, StoreError> {
+        T::add_admin_token(self, token).await
+    }
+    async fn is_admin_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        T::is_admin_token(self, token_hash).await
+    }
+    async fn revoke_admin_token(
+        &self,
+        selector: &TokenSelector,
+    ) -> Result<RevokeOutcome, StoreError> {
+        T::revoke_admin_token(self, selector).await
+    }
+    async fn add_app(&self, new: &NewApp) -> Result<AppId, StoreError> {
+        T::add_app(self, new).await
+    }
+    async fn list_apps(&self) -> Result<Vec<AppSummary>, StoreError> {
+        T::list_apps(self).await
+    }
+    async fn app(&self, id: AppId) -> Result<Option<OAuthApp>, StoreError> {
+        T::app(self, id).await
+    }
+    async fn remove_app(&self, id: AppId) -> Result<bool, StoreError> {
+        T::remove_app(self, id).await
+    }
+    async fn save_connection(
+        &self,
+        state_hash: &str,
+        connection: &PendingConnection,
+    ) -> Result<(), StoreError> {
+        T::save_connection(self, state_hash, connection).await
+    }
+    async fn take_connection(
+        &self,
+        state_hash: &str,
+    ) -> Result<Option<PendingConnection>, StoreError> {
+        T::take_connection(self, state_hash).await
+    }
+    async fn purge_connections(&self, now: i64) -> Result<u64, StoreError> {
+        T::purge_connections(self, now).await
+    }
 }
 
 impl<T: CredentialUpdates> CredentialUpdates for Arc<T> {
@@ -111,5 +182,33 @@ impl<T: CredentialUpdates> CredentialUpdates for Arc<T> {
         refresh_token: &Secret,
     ) -> Result<(), StoreError> {
         T::save_refresh_token(self, integration, refresh_token).await
+    }
+}
+
+impl<T: ConsentApi> ConsentApi for Arc<T> {
+    async fn exchange_code(&self, exchange: &CodeExchange) -> Result<TokenGrant, ConsentError> {
+        T::exchange_code(self, exchange).await
+    }
+    async fn accessible_resources(
+        &self,
+        api_url: &str,
+        access_token: &Secret,
+    ) -> Result<Vec<CloudSite>, ConsentError> {
+        T::accessible_resources(self, api_url, access_token).await
+    }
+    async fn oauth1_request_token(
+        &self,
+        consumer: &OAuth1Consumer,
+        callback: &str,
+    ) -> Result<OAuth1Token, ConsentError> {
+        T::oauth1_request_token(self, consumer, callback).await
+    }
+    async fn oauth1_access_token(
+        &self,
+        consumer: &OAuth1Consumer,
+        request_token: &OAuth1Token,
+        verifier: &Secret,
+    ) -> Result<OAuth1Token, ConsentError> {
+        T::oauth1_access_token(self, consumer, request_token, verifier).await
     }
 }

@@ -5,10 +5,12 @@ use std::future::Future;
 
 use super::error::BoxError;
 use crate::model::{
-    Integration, IntegrationId, IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Slug,
+    AppId, AppSummary, Credentials, Integration, IntegrationId, IntegrationName,
+    IntegrationSummary, NewApp, NewIntegration, OAuthApp, Org, OrgId, OrgRef, PendingConnection,
+    Slug,
 };
 use crate::secret::Secret;
-use crate::token::StoredToken;
+use crate::token::{StoredToken, TokenSummary};
 
 /// A failure of the store. Outcomes a caller can cause (a taken slug, an unknown id) are
 /// not errors: each port method returns them as values.
@@ -191,6 +193,141 @@ pub trait AdminStore: Send + Sync + 'static {
         &self,
         selector: &TokenSelector,
     ) -> impl Future<Output = Result<RevokeOutcome, StoreError>> + Send;
+
+    /// Deletes an org with its caller tokens and its links (its integrations stay, unlinked;
+    /// connections in flight for it go). `false` when no org has this id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn delete_org(&self, org: OrgId) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The active (not revoked) caller tokens of `org`, in creation order: public parts only.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    fn list_tokens(
+        &self,
+        org: OrgId,
+    ) -> impl Future<Output = Result<Vec<TokenSummary>, StoreError>> + Send;
+
+    /// Renames and/or enables or disables an integration (`None`: unchanged), credentials
+    /// kept. `false` when no integration has this id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    // mockall's automock needs the reference in an `Option` to have a named lifetime.
+    #[allow(clippy::needless_lifetimes)]
+    fn update_integration<'a>(
+        &self,
+        id: IntegrationId,
+        name: Option<&'a IntegrationName>,
+        enabled: Option<bool>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Replaces an integration's credentials (the method may change), keeping its id, name,
+    /// links and state. `false` when no integration has this id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn replace_credentials(
+        &self,
+        id: IntegrationId,
+        credentials: &Credentials,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// What a finished consent stores, in one transaction: when an integration with the same
+    /// provider and base URL is linked to `org`, its credentials are replaced and it is
+    /// enabled (same id, name kept); otherwise `new` is added and linked. Returns the id and
+    /// whether an existing integration was updated.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write, or `org` does not exist.
+    fn connect_integration(
+        &self,
+        org: OrgId,
+        new: &NewIntegration,
+    ) -> impl Future<Output = Result<(IntegrationId, bool), StoreError>> + Send;
+
+    /// Stores an admin token (its hash and public id only). `false` when a token with the
+    /// same hash is already stored.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn add_admin_token(
+        &self,
+        token: &StoredToken,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Whether an active admin token has this SHA-256 hash.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    fn is_admin_token(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// As [`AdminStore::revoke_token`], among admin tokens.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn revoke_admin_token(
+        &self,
+        selector: &TokenSelector,
+    ) -> impl Future<Output = Result<RevokeOutcome, StoreError>> + Send;
+
+    /// Stores an OAuth app and returns its new id; the adapter may seal its secret at rest.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn add_app(&self, new: &NewApp) -> impl Future<Output = Result<AppId, StoreError>> + Send;
+
+    /// Every app by id, public parts only.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer or a row is unreadable.
+    fn list_apps(&self) -> impl Future<Output = Result<Vec<AppSummary>, StoreError>> + Send;
+
+    /// The app with this id, its secret opened.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer or its secret cannot be read.
+    fn app(&self, id: AppId) -> impl Future<Output = Result<Option<OAuthApp>, StoreError>> + Send;
+
+    /// Deletes an app and its connections in flight (integrations made through it stay).
+    /// `false` when no app has this id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn remove_app(&self, id: AppId) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores (or replaces) the connection in flight under `state_hash`, the SHA-256 (hex) of
+    /// its state; the adapter may seal its secrets at rest.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write, or its org or app does not exist.
+    fn save_connection(
+        &self,
+        state_hash: &str,
+        connection: &PendingConnection,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes and returns the connection stored under `state_hash`, expired or not (the
+    /// caller judges): a state is usable once, even by two callbacks racing.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write or the row cannot be read.
+    fn take_connection(
+        &self,
+        state_hash: &str,
+    ) -> impl Future<Output = Result<Option<PendingConnection>, StoreError>> + Send;
+
+    /// Deletes connections that expired before `now` (seconds since the Unix epoch) and
+    /// returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn purge_connections(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 /// Persists credentials that change while the service runs: OAuth 2.0 refresh tokens rotate

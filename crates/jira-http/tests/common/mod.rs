@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod fake_server;
+
 use domain::JiraError;
 
 /// Jira refusing the credentials: a 401 with no messages (its body is an HTML page or empty).

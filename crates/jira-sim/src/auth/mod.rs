@@ -1,21 +1,27 @@
 //! Authentication: the credentials a request carries and whether the instance accepts them.
 //! Basic and static Bearer tokens are checked here; OAuth 1.0a RSA-SHA1 (RFC 5849, Jira Server
-//! application links), Atlassian Connect JWT (HS256 with a `qsh` claim) and OAuth 2.0 with
-//! rotating refresh tokens (the token endpoint and the access tokens it issues) have a module
-//! each.
+//! application links, with the tokens of its three legs), Atlassian Connect JWT (HS256 with a
+//! `qsh` claim) and OAuth 2.0 with rotating refresh tokens (the token endpoint, the
+//! authorization codes of the authorization servers and the access tokens issued) have a
+//! module each.
 
+mod codes;
 mod connect_jwt;
 mod credentials;
 mod oauth1;
+mod oauth1_tokens;
 mod oauth2;
+mod random;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use self::connect_jwt::ConnectJwt;
-use self::oauth1::OAuth1;
 use crate::config::SimConfig;
 
+pub(crate) use self::codes::{AuthServer, Grant};
 pub(crate) use self::credentials::Credentials;
+pub(crate) use self::oauth1::{base_string_uri, OAuth1, Problem, Signed};
+pub(crate) use self::oauth1_tokens::IssuedToken;
 pub(crate) use self::oauth2::{OAuth2, TokenAnswer, TokenRequest};
 
 /// Who a request is, once authentication has passed.
@@ -27,13 +33,15 @@ pub(crate) enum Identity {
     Basic(String),
     /// A bearer token: the instance's service user.
     Bearer,
-    /// A verified OAuth 1.0a request: the user `oauth-user`.
-    OAuth1,
+    /// A verified OAuth 1.0a request: the user its access token acts as (`oauth-user` for the
+    /// configured tokens, the consenting login for tokens of the three legs).
+    OAuth1(String),
     /// A verified Atlassian Connect JWT: the app user of this issuer.
     Jwt(String),
-    /// An access token issued by the simulator's OAuth 2.0 token endpoint: the user
-    /// `oauth2-user`.
-    OAuth2,
+    /// An access token issued by the simulator's OAuth 2.0 token endpoint: the user it acts as
+    /// (`oauth2-user` for the configured refresh tokens' families, the consenting login for
+    /// tokens of an authorization code).
+    OAuth2(String),
 }
 
 /// Why a request was refused; each flavour words its 401 differently for the two.
@@ -68,7 +76,7 @@ pub(crate) struct Authenticator {
 }
 
 /// Seconds since the Unix epoch.
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -82,10 +90,23 @@ impl Authenticator {
             accept_tokens: cfg.accept_tokens.clone(),
             accept_basic: cfg.accept_basic.clone(),
             open: cfg.is_open(),
-            oauth1: OAuth1::new(&cfg.oauth1_consumers, &cfg.oauth1_tokens)?,
+            oauth1: OAuth1::new(
+                &cfg.oauth1_consumers,
+                &cfg.oauth1_tokens,
+                cfg.oauth_code_ttl_secs,
+            )?,
             jwt: ConnectJwt::new(&cfg.connect_apps),
-            oauth2: OAuth2::new(&cfg.oauth2_clients, cfg.oauth2_access_ttl_secs),
+            oauth2: OAuth2::new(
+                &cfg.oauth2_clients,
+                cfg.oauth2_access_ttl_secs,
+                cfg.oauth_code_ttl_secs,
+            ),
         })
+    }
+
+    /// The OAuth 1.0a verifier and the tokens of its three legs.
+    pub(crate) fn oauth1(&self) -> &OAuth1 {
+        &self.oauth1
     }
 
     /// The OAuth 2.0 token endpoint and the access tokens it issued.
@@ -132,13 +153,17 @@ impl Authenticator {
             Credentials::Bearer(token) if self.accept_tokens.iter().any(|t| t == token) => {
                 Ok(Identity::Bearer)
             }
-            Credentials::Bearer(token) if self.oauth2.access_ok(token) => Ok(Identity::OAuth2),
+            Credentials::Bearer(token) => self
+                .oauth2
+                .access(token)
+                .map(|grant| Identity::OAuth2(grant.login))
+                .ok_or(Refusal::BadCredentials),
             Credentials::OAuth(Some(params)) if !self.oauth1.is_empty() => {
                 let base_uri = oauth1::base_string_uri("http", &request.host, &request.path);
                 self.oauth1
                     .verify(&request.method, &base_uri, &request.query, params, now)
-                    .map(|_consumer| Identity::OAuth1)
-                    .map_err(|_reason| Refusal::BadCredentials)
+                    .map(Identity::OAuth1)
+                    .map_err(|_problem| Refusal::BadCredentials)
             }
             Credentials::Jwt(token) if !self.jwt.is_empty() => self
                 .jwt

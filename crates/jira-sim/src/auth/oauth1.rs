@@ -1,4 +1,5 @@
-//! OAuth 1.0a RSA-SHA1 (RFC 5849), as Jira Server application links use it.
+//! OAuth 1.0a RSA-SHA1 (RFC 5849), as Jira Server application links use it: signed REST calls,
+//! and the request-token and access-token endpoints of the three legs.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,6 +12,7 @@ use rsa::signature::Verifier;
 use rsa::RsaPublicKey;
 use sha1::Sha1;
 
+use super::oauth1_tokens::{IssuedToken, OAuth1Tokens};
 use crate::sync::lock;
 use crate::text::{percent_decode, rfc3986};
 
@@ -90,16 +92,61 @@ fn parse_public_key(pem: &str) -> Result<RsaPublicKey, String> {
         .map_err(|e| format!("not an RSA public key PEM: {e}"))
 }
 
-/// OAuth 1.0a RSA-SHA1 verifier: consumers, accepted access tokens and the nonces seen.
+/// Why a signed request was refused: the `oauth_problem` Jira reports (the names of the OAuth
+/// Problem Reporting extension) and a reason for people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub(crate) problem: &'static str,
+    pub(crate) reason: &'static str,
+}
+
+const fn problem(problem: &'static str, reason: &'static str) -> Problem {
+    Problem { problem, reason }
+}
+
+/// Who the configured access tokens (`oauth1_tokens`) act as.
+const STATIC_TOKEN_LOGIN: &str = "oauth-user";
+
+/// The value of parameter `name`: from the `Authorization` header, else the query or body.
+fn param<'a>(
+    header: &'a [(String, String)],
+    params: &'a [(String, String)],
+    name: &str,
+) -> Option<&'a str> {
+    header
+        .iter()
+        .chain(params)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A signed request: its method, base string URI, query and form-body parameters, and the
+/// parameters of its `Authorization: OAuth` header.
+pub(crate) struct Signed<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) base_uri: &'a str,
+    pub(crate) params: &'a [(String, String)],
+    pub(crate) header: &'a [(String, String)],
+}
+
+/// OAuth 1.0a RSA-SHA1 verifier: consumers, accepted access tokens (configured, or issued by
+/// the three legs) and the nonces seen.
 pub(crate) struct OAuth1 {
     consumers: HashMap<String, VerifyingKey<Sha1>>,
     tokens: Vec<String>,
+    issued: OAuth1Tokens,
     /// `(consumer key, nonce)` -> the request's timestamp.
     nonces: Mutex<HashMap<(String, String), i64>>,
 }
 
 impl OAuth1 {
-    pub(crate) fn new(consumers: &[(String, String)], tokens: &[String]) -> Result<Self, String> {
+    /// `consumers` are `(consumer key, public key PEM)`, `tokens` the access tokens accepted
+    /// from any consumer; request tokens live `request_token_ttl` seconds.
+    pub(crate) fn new(
+        consumers: &[(String, String)],
+        tokens: &[String],
+        request_token_ttl: u64,
+    ) -> Result<Self, String> {
         let mut map = HashMap::new();
         for (key, pem) in consumers {
             let public = parse_public_key(pem).map_err(|e| format!("consumer '{key}': {e}"))?;
@@ -108,6 +155,7 @@ impl OAuth1 {
         Ok(Self {
             consumers: map,
             tokens: tokens.to_vec(),
+            issued: OAuth1Tokens::new(request_token_ttl),
             nonces: Mutex::new(HashMap::new()),
         })
     }
@@ -116,7 +164,13 @@ impl OAuth1 {
         self.consumers.is_empty()
     }
 
-    /// Verifies one request; `Ok` carries the consumer key, `Err` why it was refused.
+    /// The request tokens waiting for the user, and the access tokens issued for them.
+    pub(crate) fn tokens(&self) -> &OAuth1Tokens {
+        &self.issued
+    }
+
+    /// Verifies one REST request; `Ok` carries the login the access token acts as, `Err` why
+    /// it was refused.
     pub(crate) fn verify(
         &self,
         method: &str,
@@ -124,7 +178,71 @@ impl OAuth1 {
         query: &[(String, String)],
         header: &[(String, String)],
         now: i64,
-    ) -> Result<String, &'static str> {
+    ) -> Result<String, Problem> {
+        let request = Signed {
+            method,
+            base_uri,
+            params: query,
+            header,
+        };
+        self.check(&request, now, |consumer, token| {
+            let token = token.ok_or(problem("parameter_absent", "no token"))?;
+            if self.tokens.iter().any(|t| t == token) {
+                return Ok(STATIC_TOKEN_LOGIN.to_string());
+            }
+            self.issued
+                .access_login(consumer, token)
+                .ok_or(problem("token_rejected", "unknown token"))
+        })
+    }
+
+    /// The request-token endpoint: a new request token of the signing consumer, whose user
+    /// comes back to `oauth_callback` (an absolute URL, or `oob`).
+    pub(crate) fn request_token(
+        &self,
+        request: &Signed<'_>,
+        now: i64,
+    ) -> Result<IssuedToken, Problem> {
+        let consumer = self.check(request, now, |consumer, _token| Ok(consumer.to_string()))?;
+        let callback = param(request.header, request.params, "oauth_callback")
+            .ok_or(problem("parameter_absent", "no oauth_callback"))?;
+        // Printable ASCII only: it goes back out in a `Location` header as sent.
+        let printable = callback.bytes().all(|b| b.is_ascii_graphic());
+        if callback != "oob" && (!printable || url::Url::parse(callback).is_err()) {
+            return Err(problem("parameter_rejected", "oauth_callback is not a URL"));
+        }
+        Ok(self.issued.issue_request_token(&consumer, callback))
+    }
+
+    /// The access-token endpoint: exchanges an authorized request token of the signing
+    /// consumer and its `oauth_verifier` for an access token.
+    pub(crate) fn access_token(
+        &self,
+        request: &Signed<'_>,
+        now: i64,
+    ) -> Result<IssuedToken, Problem> {
+        let (consumer, token) = self.check(request, now, |consumer, token| {
+            let token = token
+                .filter(|t| !t.is_empty())
+                .ok_or(problem("parameter_absent", "no oauth_token"))?;
+            Ok((consumer.to_string(), token.to_string()))
+        })?;
+        let verifier = param(request.header, request.params, "oauth_verifier")
+            .ok_or(problem("parameter_absent", "no oauth_verifier"))?;
+        self.issued
+            .exchange(&consumer, &token, verifier)
+            .map_err(|name| problem(name, "the request token cannot be exchanged"))
+    }
+
+    /// Checks a signed request: signature method, consumer, `token_ok` (given the consumer key
+    /// and the `oauth_token`, if any), timestamp, nonce and signature, in that order.
+    fn check<T>(
+        &self,
+        request: &Signed<'_>,
+        now: i64,
+        token_ok: impl FnOnce(&str, Option<&str>) -> Result<T, Problem>,
+    ) -> Result<T, Problem> {
+        let header = request.header;
         let get = |name: &str| {
             header
                 .iter()
@@ -132,50 +250,57 @@ impl OAuth1 {
                 .map(|(_, v)| v.as_str())
         };
         if get("oauth_signature_method") != Some("RSA-SHA1") {
-            return Err("signature method is not RSA-SHA1");
+            return Err(problem(
+                "signature_method_rejected",
+                "signature method is not RSA-SHA1",
+            ));
         }
         if get("oauth_version").is_some_and(|v| v != "1.0") {
-            return Err("unsupported oauth_version");
+            return Err(problem("version_rejected", "unsupported oauth_version"));
         }
-        let consumer = get("oauth_consumer_key").ok_or("no consumer key")?;
-        let key = self.consumers.get(consumer).ok_or("unknown consumer")?;
-        let token = get("oauth_token").ok_or("no token")?;
-        if !self.tokens.iter().any(|t| t == token) {
-            return Err("unknown token");
-        }
+        let consumer =
+            get("oauth_consumer_key").ok_or(problem("parameter_absent", "no consumer key"))?;
+        let key = self
+            .consumers
+            .get(consumer)
+            .ok_or(problem("consumer_key_unknown", "unknown consumer"))?;
+        let accepted = token_ok(consumer, get("oauth_token"))?;
         let timestamp: i64 = get("oauth_timestamp")
             .and_then(|t| t.parse().ok())
-            .ok_or("bad timestamp")?;
+            .ok_or(problem("parameter_rejected", "bad timestamp"))?;
         // Compared without subtracting: a timestamp near i64::MIN must not overflow.
         if now.abs_diff(timestamp) > TIMESTAMP_WINDOW.unsigned_abs() {
-            return Err("timestamp out of window");
+            return Err(problem("timestamp_refused", "timestamp out of window"));
         }
         let nonce = get("oauth_nonce")
             .filter(|n| !n.is_empty())
-            .ok_or("no nonce")?;
-        let signature = get("oauth_signature").ok_or("no signature")?;
+            .ok_or(problem("parameter_absent", "no nonce"))?;
+        let bad_signature = |reason| problem("signature_invalid", reason);
+        let signature =
+            get("oauth_signature").ok_or(problem("parameter_absent", "no signature"))?;
         let signature = base64::engine::general_purpose::STANDARD
             .decode(signature)
-            .map_err(|_| "signature is not base64")?;
-        let signature = Signature::try_from(signature.as_slice()).map_err(|_| "bad signature")?;
-        let mut params: Vec<(String, String)> = query.to_vec();
+            .map_err(|_| bad_signature("signature is not base64"))?;
+        let signature = Signature::try_from(signature.as_slice())
+            .map_err(|_| bad_signature("bad signature"))?;
+        let mut params: Vec<(String, String)> = request.params.to_vec();
         params.extend(
             header
                 .iter()
                 .filter(|(k, _)| k != "oauth_signature" && k != "realm")
                 .cloned(),
         );
-        let base = signature_base_string(method, base_uri, &params);
+        let base = signature_base_string(request.method, request.base_uri, &params);
         key.verify(base.as_bytes(), &signature)
-            .map_err(|_| "signature does not verify")?;
+            .map_err(|_| bad_signature("signature does not verify"))?;
         let mut nonces = lock(&self.nonces);
         nonces.retain(|_, ts| *ts >= now - NONCE_TTL);
         let entry = (consumer.to_string(), nonce.to_string());
         if nonces.contains_key(&entry) {
-            return Err("nonce replayed");
+            return Err(problem("nonce_used", "nonce replayed"));
         }
         nonces.insert(entry, timestamp);
-        Ok(consumer.to_string())
+        Ok(accepted)
     }
 }
 
@@ -190,7 +315,7 @@ mod tests {
     fn a_timestamp_far_from_now_is_refused_without_overflow() {
         // Found while fuzzing (fuzz/, sim_oauth, seed raw-timestamp-min): `now - timestamp`
         // overflowed for a timestamp near i64::MIN and panicked the request's task.
-        let oauth = OAuth1::new(&[("ck".into(), PUBLIC.into())], &["tok".into()]).unwrap();
+        let oauth = OAuth1::new(&[("ck".into(), PUBLIC.into())], &["tok".into()], 60).unwrap();
         let now = 1_700_000_000;
         for timestamp in [i64::MIN, i64::MIN + 1, -1, now - 301, now + 301, i64::MAX] {
             let header: Vec<(String, String)> = [
@@ -205,7 +330,9 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
             assert_eq!(
-                oauth.verify("GET", "http://h/", &[], &header, now),
+                oauth
+                    .verify("GET", "http://h/", &[], &header, now)
+                    .map_err(|p| p.reason),
                 Err("timestamp out of window"),
                 "{timestamp}"
             );

@@ -1,19 +1,24 @@
-//! OAuth 2.0 with rotating refresh tokens: the token endpoint and the access tokens it issues.
+//! OAuth 2.0 with rotating refresh tokens: the token endpoint (refresh grant, and the
+//! authorization-code grant of both authorization servers) and the access tokens it issues.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use rand::Rng as _;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
+use super::codes::{AuthCodes, AuthServer, Grant, Redemption};
 use super::credentials::Credentials;
+use super::random::random_token;
 use crate::sync::lock;
 
-/// The scope the token endpoint reports.
+/// The scope the token endpoint reports for the families of the configured refresh tokens.
 const SCOPE: &str = "read:jira-user read:jira-work";
+/// Who the access tokens of the configured refresh tokens' families are.
+const DEFAULT_LOGIN: &str = "oauth2-user";
+/// The 3LO scope without which Atlassian issues no refresh token.
+const OFFLINE_ACCESS: &str = "offline_access";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum RefreshState {
@@ -36,25 +41,75 @@ struct AccessEntry {
     expires: Instant,
 }
 
+/// What every token of a family stands for: granted once, kept through rotations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AccessGrant {
+    /// Who the tokens act as (the login typed on the consent page, or `oauth2-user`).
+    pub(crate) login: String,
+    /// The scopes granted, space-separated.
+    pub(crate) scope: String,
+}
+
 #[derive(Default)]
 struct OAuth2State {
     refresh: HashMap<String, RefreshEntry>,
     access: HashMap<String, AccessEntry>,
+    families: HashMap<u64, AccessGrant>,
+    /// The number the next family gets.
+    next_family: u64,
 }
 
-/// A client allowed to use the token endpoint.
+impl OAuth2State {
+    fn new_family(&mut self, grant: AccessGrant) -> u64 {
+        let family = self.next_family;
+        self.next_family += 1;
+        self.families.insert(family, grant);
+        family
+    }
+
+    fn issue_access(&mut self, family: u64, ttl: u64) -> String {
+        let access = random_token("sim-at-");
+        self.access.insert(
+            access.clone(),
+            AccessEntry {
+                family,
+                expires: Instant::now() + Duration::from_secs(ttl),
+            },
+        );
+        access
+    }
+
+    fn issue_refresh(&mut self, client_id: &str, family: u64) -> String {
+        let refresh = random_token("sim-rt-");
+        self.refresh.insert(
+            refresh.clone(),
+            RefreshEntry {
+                client_id: client_id.to_string(),
+                family,
+                state: RefreshState::Current,
+            },
+        );
+        refresh
+    }
+}
+
+/// A client allowed to use the token endpoint and the authorization servers.
 struct Client {
     id: String,
     secret: String,
 }
 
-/// The token endpoint's state: clients, refresh token families and issued access tokens.
+/// The token endpoint's state: clients, authorization codes, refresh token families and
+/// issued access tokens.
 pub(crate) struct OAuth2 {
     clients: Vec<Client>,
     ttl: u64,
+    codes: AuthCodes,
     state: Mutex<OAuth2State>,
     refreshes: AtomicU64,
     reuse_rejections: AtomicU64,
+    codes_redeemed: AtomicU64,
+    codes_refused: AtomicU64,
 }
 
 /// What the token endpoint answers: a status and a JSON body, in the words of Atlassian's.
@@ -81,6 +136,9 @@ pub(crate) struct TokenRequest {
     pub(crate) client_id: Option<String>,
     pub(crate) client_secret: Option<String>,
     pub(crate) refresh_token: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) code_verifier: Option<String>,
 }
 
 impl TokenRequest {
@@ -113,6 +171,9 @@ impl TokenRequest {
             client_id: fields.remove("client_id"),
             client_secret: fields.remove("client_secret"),
             refresh_token: fields.remove("refresh_token"),
+            code: fields.remove("code"),
+            redirect_uri: fields.remove("redirect_uri"),
+            code_verifier: fields.remove("code_verifier"),
         };
         if req.client_id.is_none() && req.client_secret.is_none() {
             if let Credentials::Basic { user, secret } = credentials {
@@ -124,21 +185,21 @@ impl TokenRequest {
     }
 }
 
-fn random_token(prefix: &str) -> String {
-    let bytes: [u8; 24] = rand::rng().random();
-    format!(
-        "{prefix}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    )
-}
-
 impl OAuth2 {
-    /// `clients` are `(client id, client secret, initial refresh token)`; `ttl` is the lifetime
-    /// of issued access tokens, in seconds.
-    pub(crate) fn new(clients: &[(String, String, String)], ttl: u64) -> Self {
-        let mut state = OAuth2State::default();
-        // Each initial refresh token starts a token family, numbered from 1.
-        for (family, (id, _secret, refresh)) in (1u64..).zip(clients) {
+    /// `clients` are `(client id, client secret, initial refresh token)` (an empty refresh
+    /// token is none); `ttl` is the lifetime of issued access tokens, `code_ttl` that of
+    /// authorization codes, in seconds.
+    pub(crate) fn new(clients: &[(String, String, String)], ttl: u64, code_ttl: u64) -> Self {
+        let mut state = OAuth2State {
+            next_family: 1,
+            ..OAuth2State::default()
+        };
+        // Each initial refresh token starts a token family.
+        for (id, _secret, refresh) in clients.iter().filter(|c| !c.2.is_empty()) {
+            let family = state.new_family(AccessGrant {
+                login: DEFAULT_LOGIN.into(),
+                scope: SCOPE.into(),
+            });
             state.refresh.insert(
                 refresh.clone(),
                 RefreshEntry {
@@ -157,18 +218,33 @@ impl OAuth2 {
                 })
                 .collect(),
             ttl,
+            codes: AuthCodes::new(code_ttl),
             state: Mutex::new(state),
             refreshes: AtomicU64::new(0),
             reuse_rejections: AtomicU64::new(0),
+            codes_redeemed: AtomicU64::new(0),
+            codes_refused: AtomicU64::new(0),
         }
     }
 
-    /// Whether an issued access token is still valid.
-    pub(crate) fn access_ok(&self, token: &str) -> bool {
-        lock(&self.state)
+    /// Whether a client with this id is registered.
+    pub(crate) fn knows_client(&self, client_id: &str) -> bool {
+        self.clients.iter().any(|c| c.id == client_id)
+    }
+
+    /// A new authorization code for what a user consented to.
+    pub(crate) fn issue_code(&self, grant: Grant) -> String {
+        self.codes.issue(grant)
+    }
+
+    /// What an issued access token stands for, while it is valid.
+    pub(crate) fn access(&self, token: &str) -> Option<AccessGrant> {
+        let state = lock(&self.state);
+        let entry = state
             .access
             .get(token)
-            .is_some_and(|a| a.expires > Instant::now())
+            .filter(|a| a.expires > Instant::now())?;
+        state.families.get(&entry.family).cloned()
     }
 
     /// Expires every issued access token; returns how many there were.
@@ -189,19 +265,31 @@ impl OAuth2 {
         self.reuse_rejections.load(Ordering::Relaxed)
     }
 
-    /// Answers a token request.
-    pub(crate) fn token(&self, req: &TokenRequest) -> TokenAnswer {
-        match req.grant_type.as_deref() {
-            Some("refresh_token") => {}
+    /// How many authorization codes were exchanged for tokens.
+    pub(crate) fn codes_redeemed(&self) -> u64 {
+        self.codes_redeemed.load(Ordering::Relaxed)
+    }
+
+    /// How many authorization-code grants were refused after client authentication (unknown,
+    /// reused or expired code, another redirect URI, a wrong PKCE verifier).
+    pub(crate) fn codes_refused(&self) -> u64 {
+        self.codes_refused.load(Ordering::Relaxed)
+    }
+
+    /// Answers a token request that came to `server`'s token endpoint.
+    pub(crate) fn token(&self, req: &TokenRequest, server: AuthServer) -> TokenAnswer {
+        let is_refresh = match req.grant_type.as_deref() {
+            Some("refresh_token") => true,
+            Some("authorization_code") => false,
             None => return TokenAnswer::error(400, "invalid_request", "Missing grant_type."),
             Some(_) => {
                 return TokenAnswer::error(
                     400,
                     "unsupported_grant_type",
-                    "Only the refresh_token grant is supported.",
+                    "Only the authorization_code and refresh_token grants are supported.",
                 )
             }
-        }
+        };
         let client_id = match (req.client_id.as_deref(), req.client_secret.as_deref()) {
             (Some(id), Some(secret))
                 if self
@@ -213,6 +301,72 @@ impl OAuth2 {
             }
             _ => return TokenAnswer::error(401, "invalid_client", "Client authentication failed."),
         };
+        if is_refresh {
+            self.refresh(req, client_id)
+        } else {
+            self.exchange_code(req, client_id, server)
+        }
+    }
+
+    /// The authorization-code grant: a new token family for what the user consented to.
+    fn exchange_code(
+        &self,
+        req: &TokenRequest,
+        client_id: &str,
+        server: AuthServer,
+    ) -> TokenAnswer {
+        let Some(code) = req.code.as_deref() else {
+            return TokenAnswer::error(400, "invalid_request", "Missing code.");
+        };
+        let redemption = Redemption {
+            server,
+            client_id,
+            code,
+            redirect_uri: req.redirect_uri.as_deref(),
+            code_verifier: req.code_verifier.as_deref(),
+        };
+        let grant = match self.codes.redeem(&redemption) {
+            Ok(grant) => grant,
+            Err(why) => {
+                self.codes_refused.fetch_add(1, Ordering::Relaxed);
+                return TokenAnswer::error(400, "invalid_grant", why);
+            }
+        };
+        let mut state = lock(&self.state);
+        let family = state.new_family(AccessGrant {
+            login: grant.login,
+            scope: grant.scope.clone(),
+        });
+        let access = state.issue_access(family, self.ttl);
+        let mut body = Map::new();
+        body.insert("access_token".into(), access.into());
+        body.insert("expires_in".into(), self.ttl.into());
+        // Atlassian issues a refresh token only for `offline_access`; Data Center always.
+        let offline = grant.scope.split_whitespace().any(|s| s == OFFLINE_ACCESS);
+        if server == AuthServer::DataCenter || offline {
+            body.insert(
+                "refresh_token".into(),
+                state.issue_refresh(client_id, family).into(),
+            );
+        }
+        match server {
+            AuthServer::Atlassian => {
+                body.insert("scope".into(), grant.scope.into());
+                body.insert("token_type".into(), "Bearer".into());
+            }
+            AuthServer::DataCenter => {
+                body.insert("token_type".into(), "bearer".into());
+            }
+        }
+        self.codes_redeemed.fetch_add(1, Ordering::Relaxed);
+        TokenAnswer {
+            status: 200,
+            body: Value::Object(body),
+        }
+    }
+
+    /// The refresh grant: rotates the refresh token; reusing a rotated one revokes its family.
+    fn refresh(&self, req: &TokenRequest, client_id: &str) -> TokenAnswer {
         let Some(refresh) = req.refresh_token.as_deref() else {
             return TokenAnswer::error(400, "invalid_request", "Missing refresh_token.");
         };
@@ -242,23 +396,13 @@ impl OAuth2 {
             RefreshState::Current => {
                 entry.state = RefreshState::Rotated;
                 let family = entry.family;
-                let access = random_token("sim-at-");
-                let new_refresh = random_token("sim-rt-");
-                state.access.insert(
-                    access.clone(),
-                    AccessEntry {
-                        family,
-                        expires: Instant::now() + Duration::from_secs(self.ttl),
-                    },
-                );
-                state.refresh.insert(
-                    new_refresh.clone(),
-                    RefreshEntry {
-                        client_id: client_id.to_string(),
-                        family,
-                        state: RefreshState::Current,
-                    },
-                );
+                let access = state.issue_access(family, self.ttl);
+                let new_refresh = state.issue_refresh(client_id, family);
+                let scope = state
+                    .families
+                    .get(&family)
+                    .map_or(SCOPE, |f| f.scope.as_str())
+                    .to_string();
                 self.refreshes.fetch_add(1, Ordering::Relaxed);
                 TokenAnswer {
                     status: 200,
@@ -267,7 +411,7 @@ impl OAuth2 {
                         "token_type": "Bearer",
                         "expires_in": self.ttl,
                         "refresh_token": new_refresh,
-                        "scope": SCOPE,
+                        "scope": scope,
                     }),
                 }
             }
@@ -279,23 +423,90 @@ impl OAuth2 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn oauth2_rotation_and_reuse() {
-        let o = OAuth2::new(&[("cid".into(), "sec".into(), "rt0".into())], 60);
-        let req = |rt: &str| TokenRequest {
-            grant_type: Some("refresh_token".into()),
+    fn client_request(grant_type: &str) -> TokenRequest {
+        TokenRequest {
+            grant_type: Some(grant_type.into()),
             client_id: Some("cid".into()),
             client_secret: Some("sec".into()),
+            ..TokenRequest::default()
+        }
+    }
+
+    #[test]
+    fn oauth2_rotation_and_reuse() {
+        let o = OAuth2::new(&[("cid".into(), "sec".into(), "rt0".into())], 60, 60);
+        let req = |rt: &str| TokenRequest {
             refresh_token: Some(rt.into()),
+            ..client_request("refresh_token")
         };
-        let answer = o.token(&req("rt0"));
+        let answer = o.token(&req("rt0"), AuthServer::Atlassian);
         assert_eq!(answer.status, 200);
         let access = answer.body["access_token"].as_str().unwrap().to_string();
         let rt1 = answer.body["refresh_token"].as_str().unwrap().to_string();
-        assert!(o.access_ok(&access));
-        assert_eq!(o.token(&req("rt0")).status, 403);
-        assert!(!o.access_ok(&access));
-        assert_eq!(o.token(&req(&rt1)).status, 403);
+        assert_eq!(o.access(&access).unwrap().login, "oauth2-user");
+        assert_eq!(o.token(&req("rt0"), AuthServer::DataCenter).status, 403);
+        assert!(o.access(&access).is_none());
+        assert_eq!(o.token(&req(&rt1), AuthServer::Atlassian).status, 403);
         assert_eq!((o.refreshes(), o.reuse_rejections()), (1, 1));
+    }
+
+    #[test]
+    fn an_empty_initial_refresh_token_is_none() {
+        let o = OAuth2::new(&[("cid".into(), "sec".into(), String::new())], 60, 60);
+        let req = TokenRequest {
+            refresh_token: Some(String::new()),
+            ..client_request("refresh_token")
+        };
+        assert_eq!(o.token(&req, AuthServer::Atlassian).status, 403);
+        assert!(o.knows_client("cid"));
+    }
+
+    #[test]
+    fn code_grant_answers_in_each_servers_words() {
+        let o = OAuth2::new(&[("cid".into(), "sec".into(), String::new())], 60, 60);
+        let grant = |server, scope: &str| Grant {
+            server,
+            client_id: "cid".into(),
+            redirect_uri: "http://app/cb".into(),
+            scope: scope.into(),
+            login: "alice".into(),
+            code_challenge: None,
+        };
+        let exchange = |code: String, server| {
+            let req = TokenRequest {
+                code: Some(code),
+                redirect_uri: Some("http://app/cb".into()),
+                ..client_request("authorization_code")
+            };
+            o.token(&req, server)
+        };
+        let code = o.issue_code(grant(
+            AuthServer::Atlassian,
+            "read:jira-work offline_access",
+        ));
+        let answer = exchange(code, AuthServer::Atlassian);
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body["token_type"], "Bearer");
+        assert_eq!(answer.body["scope"], "read:jira-work offline_access");
+        assert!(answer.body["refresh_token"].is_string());
+        let access = answer.body["access_token"].as_str().unwrap();
+        assert_eq!(o.access(access).unwrap().login, "alice");
+
+        // Without offline_access, Atlassian issues no refresh token.
+        let code = o.issue_code(grant(AuthServer::Atlassian, "read:jira-work"));
+        let answer = exchange(code, AuthServer::Atlassian);
+        assert!(answer.body.get("refresh_token").is_none());
+
+        let code = o.issue_code(grant(AuthServer::DataCenter, "READ"));
+        let answer = exchange(code, AuthServer::DataCenter);
+        assert_eq!(answer.body["token_type"], "bearer");
+        assert!(answer.body.get("scope").is_none());
+        assert!(answer.body["refresh_token"].is_string());
+        assert_eq!(o.codes_redeemed(), 3);
+
+        let answer = exchange("made-up".into(), AuthServer::DataCenter);
+        assert_eq!(answer.status, 400);
+        assert_eq!(answer.body["error"], "invalid_grant");
+        assert_eq!(o.codes_refused(), 1);
     }
 }

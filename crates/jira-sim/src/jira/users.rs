@@ -202,9 +202,7 @@ pub(super) fn myself(jira: &Instance, v: &str, identity: &Identity) -> Reply {
     };
     let user = match identity {
         Identity::Anonymous | Identity::Bearer => jira.service_user.clone(),
-        Identity::Basic(login) => find(login),
-        Identity::OAuth1 => find("oauth-user"),
-        Identity::OAuth2 => find("oauth2-user"),
+        Identity::Basic(login) | Identity::OAuth1(login) | Identity::OAuth2(login) => find(login),
         Identity::Jwt(issuer) => {
             // The Connect app's own user: no e-mail, displayName = the app key.
             let mut app = synthetic_user(issuer);

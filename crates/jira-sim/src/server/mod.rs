@@ -1,7 +1,7 @@
 //! The HTTP side: [`start`] and the [`SimHandle`] tests hold. `connection` runs the listener
 //! and the connections (HTTP/1.1 and cleartext HTTP/2), `request` serves one request,
-//! `faults` applies a fault, `token_endpoint` is the OAuth 2.0 token endpoint and `control`
-//! the `/_sim/` routes.
+//! `faults` applies a fault, `token_endpoint` is the OAuth 2.0 token endpoint (the
+//! authorization servers' pages are `crate::authz`'s) and `control` the `/_sim/` routes.
 
 mod body;
 mod connection;
@@ -24,7 +24,8 @@ use tokio::task::JoinHandle;
 use self::connection::accept_loop;
 use self::shared::Shared;
 use crate::auth::Authenticator;
-use crate::config::{Flavor, SimConfig};
+use crate::authz::{AuthorizationStats, AuthzServers};
+use crate::config::{Flavor, SimConfig, SimSite};
 use crate::data::{generate, DataSet, SimIssue, SimProject, SimUser};
 use crate::fault::{Fault, FaultList};
 use crate::jira::Instance;
@@ -86,12 +87,14 @@ impl SimHandle {
         &self.shared.context_path
     }
 
-    /// Every Jira request received so far, in order (control routes excluded).
+    /// Every request received so far, in order (control routes excluded): Jira routes, the
+    /// token endpoints and the authorization servers' pages.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.all()
     }
 
-    /// The requests whose path, after the context path, starts with `jira_path_prefix`.
+    /// The requests whose path, after the context path (or after `/ex/jira/{cloud id}` for a
+    /// request through Atlassian's API gateway), starts with `jira_path_prefix`.
     pub fn requests_to(&self, jira_path_prefix: &str) -> Vec<RecordedRequest> {
         self.shared
             .log
@@ -143,6 +146,17 @@ impl SimHandle {
     /// token family).
     pub fn oauth2_reuse_rejections(&self) -> u64 {
         self.shared.auth.oauth2().reuse_rejections()
+    }
+
+    /// What the authorization servers did so far: consent decisions, code exchanges, OAuth
+    /// 1.0a access tokens.
+    pub fn authorization_stats(&self) -> AuthorizationStats {
+        self.shared.authz.stats(&self.shared.auth)
+    }
+
+    /// The Cloud sites a 3LO grant covers, as configured.
+    pub fn cloud_sites(&self) -> Vec<SimSite> {
+        self.shared.authz.sites().to_vec()
     }
 
     /// Stops accepting, closes every connection (including held ones) and waits for the server
@@ -199,11 +213,13 @@ fn build_data(cfg: &SimConfig) -> DataSet {
 ///
 /// # Errors
 ///
-/// When the listen address cannot be bound.
+/// When the listen address cannot be bound, or the configuration is unusable (an OAuth 1.0a
+/// public key that cannot be read, a cloud site id that cannot be a path segment).
 pub async fn start(cfg: SimConfig) -> io::Result<SimHandle> {
     let context_path = normalize_context_path(&cfg.context_path);
-    let auth =
-        Authenticator::new(&cfg).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
+    let auth = Authenticator::new(&cfg).map_err(invalid)?;
+    let authz = AuthzServers::new(&cfg).map_err(invalid)?;
     let listener = TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let mut shown = addr;
@@ -221,6 +237,7 @@ pub async fn start(cfg: SimConfig) -> io::Result<SimHandle> {
         context_path,
         latency_ms: cfg.latency_ms,
         auth,
+        authz,
         host_fallback: shown.to_string(),
         instance: Instance::new(cfg.flavor, cfg.hide_emails, base_url.clone(), data),
         log: RequestLog::default(),

@@ -1,6 +1,7 @@
 //! One request, in order: control routes aside, record it, take the first matching fault, wait
-//! `latency_ms`, then answer: the fault's answer, or the token endpoint's, or authentication
-//! and the Jira route's.
+//! `latency_ms`, then answer: the fault's answer, or the token endpoint's, or an authorization
+//! server's, or authentication and the Jira route's (also through Atlassian's API gateway,
+//! `/ex/jira/{cloud id}/...`).
 
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
@@ -13,12 +14,14 @@ use hyper::body::Incoming;
 use hyper::header::HOST;
 use hyper::{Request, Response};
 
+use super::body::read_form;
 use super::control::{control_route, is_control_path};
 use super::faults::apply_fault;
 use super::reset::ConnControl;
-use super::shared::Shared;
-use super::token_endpoint::{is_token_endpoint, read_token_request, token_reply};
-use crate::auth::{Credentials, RequestInfo, TokenRequest};
+use super::shared::{Place, Shared};
+use super::token_endpoint::{read_token_request, token_endpoint, token_reply};
+use crate::auth::{AuthServer, Credentials, RequestInfo, TokenRequest};
+use crate::authz::{self, AuthzRequest, Route};
 use crate::jira;
 use crate::reply::{Reply, HTML};
 use crate::request_log::RecordedRequest;
@@ -29,9 +32,13 @@ const TOMCAT_404_PAGE: &str = "<!doctype html><html lang=\"en\"><head><title>HTT
 
 /// What a request outside the control routes asks for.
 enum Endpoint {
-    /// The OAuth 2.0 token endpoint, with the request its body carried (or why it could not be
+    /// An OAuth 2.0 token endpoint, with the request its body carried (or why it could not be
     /// read).
-    Token(Result<TokenRequest, String>),
+    Token(AuthServer, Result<TokenRequest, String>),
+    /// An authorization server's page or servlet, with the pairs of its form body.
+    Authz(Route, Vec<(String, String)>),
+    /// Atlassian's API gateway for a cloud id no site has.
+    UnknownSite,
     /// Anything else: a Jira resource, or a path outside the context path.
     Jira,
 }
@@ -51,15 +58,34 @@ pub(super) async fn handle(
     let query = parse_query(raw_query.as_deref());
     let credentials = Credentials::from_headers(req.headers());
     let host = request_host(&req, &shared.host_fallback);
-    let jira_path = shared.jira_path(&path).map(str::to_string);
-    let endpoint = if is_token_endpoint(&method, &path, jira_path.as_deref()) {
-        Endpoint::Token(read_token_request(req, &credentials).await)
+    let place = shared.place(&path);
+    let jira_path = match place {
+        Place::Jira(p) | Place::Gateway(p) => Some(p.to_string()),
+        Place::UnknownSite | Place::Outside => None,
+    };
+    // The authorization servers live at the root and under the context path, not behind the
+    // API gateway.
+    let server_path = match place {
+        Place::Jira(p) => Some(p),
+        _ => None,
+    };
+    let gateway = matches!(place, Place::Gateway(_) | Place::UnknownSite);
+    let endpoint = if matches!(place, Place::UnknownSite) {
+        Endpoint::UnknownSite
+    } else if let Some(server) = token_endpoint(&method, &path, server_path).filter(|_| !gateway) {
+        Endpoint::Token(server, read_token_request(req, &credentials).await)
+    } else if let Some(route) = Route::of(&path, server_path).filter(|_| !gateway) {
+        Endpoint::Authz(route, read_form(req).await)
     } else {
         drop(req);
         Endpoint::Jira
     };
-    // The token endpoint's query is not kept: a careless client may put secrets there.
-    let keep_query = matches!(endpoint, Endpoint::Jira);
+    // The token endpoints' query is not kept: a careless client may put secrets there.
+    let keep_query = match &endpoint {
+        Endpoint::Token(..) => false,
+        Endpoint::Authz(route, _) => route.logs_query(),
+        Endpoint::UnknownSite | Endpoint::Jira => true,
+    };
     shared.log.record(RecordedRequest {
         method: method.clone(),
         path: path.clone(),
@@ -87,7 +113,18 @@ pub(super) async fn handle(
     }
     let request_id = shared.request_ids.fetch_add(1, Ordering::Relaxed);
     let real_answer = || match &endpoint {
-        Endpoint::Token(token_request) => token_reply(shared.auth.oauth2(), token_request),
+        Endpoint::Token(server, token_request) => {
+            token_reply(shared.auth.oauth2(), *server, token_request)
+        }
+        Endpoint::Authz(route, form) => {
+            let authz_request = AuthzRequest {
+                info: &request,
+                credentials: &credentials,
+                form,
+            };
+            authz::answer(&shared.authz, &shared.auth, *route, &authz_request)
+        }
+        Endpoint::UnknownSite => authz::unknown_site(),
         Endpoint::Jira => answer_jira(&shared, &request, jira_path.as_deref(), &credentials),
     };
     if let Some(fault) = fault {

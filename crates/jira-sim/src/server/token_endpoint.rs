@@ -6,12 +6,25 @@ use hyper::header::CONTENT_TYPE;
 use hyper::Request;
 
 use super::body::read_body;
-use crate::auth::{Credentials, OAuth2, TokenAnswer, TokenRequest};
+use crate::auth::{AuthServer, Credentials, OAuth2, TokenAnswer, TokenRequest};
 use crate::reply::Reply;
 
-/// Whether a request is for the token endpoint. `jira_path` is the path after the context path.
-pub(super) fn is_token_endpoint(method: &str, path: &str, jira_path: Option<&str>) -> bool {
-    method == "POST" && (path == "/oauth/token" || jira_path == Some("/rest/oauth2/latest/token"))
+/// Whose token endpoint a request is for, if it is for one. `jira_path` is the path after the
+/// context path.
+pub(super) fn token_endpoint(
+    method: &str,
+    path: &str,
+    jira_path: Option<&str>,
+) -> Option<AuthServer> {
+    if method != "POST" {
+        None
+    } else if path == "/oauth/token" {
+        Some(AuthServer::Atlassian)
+    } else if jira_path == Some("/rest/oauth2/latest/token") {
+        Some(AuthServer::DataCenter)
+    } else {
+        None
+    }
 }
 
 /// The token request a form or JSON body carries, or why it could not be read.
@@ -28,10 +41,14 @@ pub(super) async fn read_token_request(
     TokenRequest::parse(content_type.as_deref(), &body, credentials)
 }
 
-/// Answers a token request in the words of Atlassian's endpoint.
-pub(super) fn token_reply(oauth2: &OAuth2, request: &Result<TokenRequest, String>) -> Reply {
+/// Answers a token request that came to `server`'s endpoint, in the words of Atlassian's.
+pub(super) fn token_reply(
+    oauth2: &OAuth2,
+    server: AuthServer,
+    request: &Result<TokenRequest, String>,
+) -> Reply {
     let answer = match request {
-        Ok(request) => oauth2.token(request),
+        Ok(request) => oauth2.token(request, server),
         Err(e) => TokenAnswer::error(400, "invalid_request", e),
     };
     Reply::json(answer.status, &answer.body)

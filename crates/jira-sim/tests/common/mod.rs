@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::time::Duration;
 
 use base64::Engine as _;

@@ -7,7 +7,9 @@ use domain::{BaseUrl, Credentials, IntegrationName, NewIntegration, Provider, Se
 
 use crate::SqliteStore;
 
+mod apps;
 mod memo;
+mod migration;
 mod open;
 mod rows;
 mod secrets;

@@ -7,7 +7,7 @@ use domain::token::{hash_token, token_id, StoredToken};
 use domain::{AdminStore, IntegrationId, IntegrationStore, OrgRef, StoreError};
 
 use super::{basic, count, memory, pat, slug, tok, PASSWORD, SECRET};
-use crate::{SecretKey, SqliteStore, SqliteStoreError};
+use crate::{SecretKey, SecretOwner, SqliteStore, SqliteStoreError};
 
 /// provider, name, base_url, verify_tls, enabled, auth_method, auth_user, secret.
 type IntegrationRow = (
@@ -344,13 +344,13 @@ fn errors_say_what_is_wrong_and_reach_the_ports_as_their_kind() {
             false,
         ),
         (
-            SqliteStoreError::SecretKeyMissing(4),
+            SqliteStoreError::SecretKeyMissing(SecretOwner::Integration(4)),
             false,
             "the secrets of integration 4 are encrypted: set SECRET_KEY to the key they were sealed with",
             false,
         ),
         (
-            SqliteStoreError::SecretKeyWrong(4),
+            SqliteStoreError::SecretKeyWrong(SecretOwner::Integration(4)),
             false,
             "the secrets of integration 4 cannot be decrypted with this SECRET_KEY: it is not the key they were sealed with",
             false,

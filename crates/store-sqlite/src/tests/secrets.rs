@@ -12,7 +12,7 @@ use domain::{
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
 use super::{name, slug};
-use crate::{secrets, SecretKey, SecretsReport, SqliteStore, SqliteStoreError};
+use crate::{secrets, SecretKey, SecretOwner, SecretsReport, SqliteStore, SqliteStoreError};
 
 /// Every secret string the credentials below hold; none may reach the disk when sealed.
 const SECRETS: [&str; 9] = [
@@ -233,7 +233,7 @@ async fn sealed_store_without_its_key_or_with_another() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, SqliteStoreError::SecretKeyMissing(id) if id == ids[1].0),
+        matches!(err, SqliteStoreError::SecretKeyMissing(SecretOwner::Integration(id)) if id == ids[1].0),
         "{err}"
     );
     assert!(!err.is_user_error());
@@ -243,7 +243,7 @@ async fn sealed_store_without_its_key_or_with_another() {
     assert!(source.contains("set SECRET_KEY"), "{source}");
     let err = keyless.secrets_report().await.unwrap_err();
     assert!(
-        matches!(err, SqliteStoreError::SecretKeyMissing(id) if id == ids[0].0),
+        matches!(err, SqliteStoreError::SecretKeyMissing(SecretOwner::Integration(id)) if id == ids[0].0),
         "{err}"
     );
     // The listing reads no secret, so it works without the key.
@@ -255,13 +255,13 @@ async fn sealed_store_without_its_key_or_with_another() {
         .unwrap();
     let err = other.integration_linked_to(org, ids[2]).await.unwrap_err();
     assert!(
-        matches!(err, SqliteStoreError::SecretKeyWrong(id) if id == ids[2].0),
+        matches!(err, SqliteStoreError::SecretKeyWrong(SecretOwner::Integration(id)) if id == ids[2].0),
         "{err}"
     );
     assert!(!err.is_user_error());
     let err = other.secrets_report().await.unwrap_err();
     assert!(
-        matches!(err, SqliteStoreError::SecretKeyWrong(id) if id == ids[0].0),
+        matches!(err, SqliteStoreError::SecretKeyWrong(SecretOwner::Integration(id)) if id == ids[0].0),
         "{err}"
     );
     for secret in SECRETS {
@@ -291,7 +291,7 @@ async fn a_sealed_blob_copied_to_another_row_does_not_open() {
     .unwrap();
     let err = store.integration_linked_to(org, ids[1]).await.unwrap_err();
     assert!(
-        matches!(err, SqliteStoreError::SecretKeyWrong(id) if id == ids[1].0),
+        matches!(err, SqliteStoreError::SecretKeyWrong(SecretOwner::Integration(id)) if id == ids[1].0),
         "{err}"
     );
     // The original still opens.
@@ -481,7 +481,8 @@ async fn concurrent_refresh_token_saves_all_succeed_and_the_last_wins() {
     let mut seen: Vec<String> = log
         .iter()
         .map(|raw| {
-            let bundle = secrets::decode(store.key.as_ref(), oauth2.0, raw).unwrap();
+            let owner = SecretOwner::Integration(oauth2.0);
+            let bundle = secrets::decode(store.key.as_ref(), &owner, raw).unwrap();
             // Every write kept the rest of the bundle.
             assert_eq!(bundle["client_secret"], SECRETS[5]);
             bundle["refresh_token"].as_str().unwrap().to_owned()

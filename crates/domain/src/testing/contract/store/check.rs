@@ -1,7 +1,10 @@
 //! A store under one check.
 
-use super::fixtures::slug;
-use crate::model::{Integration, IntegrationId, IntegrationSummary, NewIntegration, Org, OrgId};
+use super::fixtures::{is_utc_rfc3339, slug};
+use crate::model::{
+    AppId, AppSummary, Integration, IntegrationId, IntegrationName, IntegrationSummary, NewApp,
+    NewIntegration, OAuthApp, Org, OrgId, PendingConnection,
+};
 use crate::ports::{AdminStore, IntegrationStore, RevokeOutcome, StoreError, TokenSelector};
 use crate::token::{hash_token, token_id, StoredToken};
 
@@ -69,8 +72,106 @@ impl<'a, S: IntegrationStore + AdminStore> Check<'a, S> {
         );
     }
 
+    /// `list_integrations`, each `created_at` checked (RFC 3339, UTC) and then blanked, so
+    /// that a listing compares with [`super::fixtures::summary`].
     pub(super) async fn list(&self, org: Option<OrgId>) -> Vec<IntegrationSummary> {
-        self.ok("list_integrations", self.store.list_integrations(org).await)
+        let mut listed = self.ok("list_integrations", self.store.list_integrations(org).await);
+        for s in &mut listed {
+            self.stamped("list_integrations", &std::mem::take(&mut s.created_at));
+        }
+        listed
+    }
+
+    /// Asserts that `at` is an RFC 3339 time in UTC.
+    #[track_caller]
+    pub(super) fn stamped(&self, call: &str, at: &str) {
+        let name = self.name;
+        assert!(
+            is_utc_rfc3339(at),
+            "{name}: {call} gives created_at {at:?}, not RFC 3339 in UTC"
+        );
+    }
+
+    pub(super) async fn update(
+        &self,
+        id: IntegrationId,
+        name: Option<&IntegrationName>,
+        enabled: Option<bool>,
+    ) -> bool {
+        let res = self.store.update_integration(id, name, enabled).await;
+        self.ok("update_integration", res)
+    }
+
+    pub(super) async fn connect(&self, org: OrgId, new: &NewIntegration) -> (IntegrationId, bool) {
+        let res = self.store.connect_integration(org, new).await;
+        self.ok("connect_integration", res)
+    }
+
+    pub(super) async fn delete_org(&self, org: OrgId) -> bool {
+        self.ok("delete_org", self.store.delete_org(org).await)
+    }
+
+    /// The active caller tokens of `org` as (prefix, name), each `created_at` checked.
+    pub(super) async fn tokens_of(&self, org: OrgId) -> Vec<(String, Option<String>)> {
+        let listed = self.ok("list_tokens", self.store.list_tokens(org).await);
+        for t in &listed {
+            self.stamped("list_tokens", &t.created_at);
+        }
+        listed.into_iter().map(|t| (t.prefix, t.name)).collect()
+    }
+
+    pub(super) async fn is_admin(&self, token: &str) -> bool {
+        let res = self.store.is_admin_token(&hash_token(token)).await;
+        self.ok("is_admin_token", res)
+    }
+
+    /// Asserts what `revoke_admin_token` finds.
+    pub(super) async fn revoke_admin(&self, selector: &TokenSelector, want: RevokeOutcome) {
+        let got = self.ok(
+            "revoke_admin_token",
+            self.store.revoke_admin_token(selector).await,
+        );
+        assert_eq!(got, want, "{}: revoke_admin_token({selector:?})", self.name);
+    }
+
+    pub(super) async fn add_app(&self, new: &NewApp) -> AppId {
+        self.ok("add_app", self.store.add_app(new).await)
+    }
+
+    /// `app(id)`, its `created_at` checked and then blanked.
+    pub(super) async fn app(&self, id: AppId) -> Option<OAuthApp> {
+        let mut found = self.ok("app", self.store.app(id).await);
+        if let Some(app) = &mut found {
+            self.stamped("app", &std::mem::take(&mut app.created_at));
+        }
+        found
+    }
+
+    /// `list_apps`, each `created_at` checked and then blanked.
+    pub(super) async fn apps(&self) -> Vec<AppSummary> {
+        let mut listed = self.ok("list_apps", self.store.list_apps().await);
+        for app in &mut listed {
+            self.stamped("list_apps", &std::mem::take(&mut app.created_at));
+        }
+        listed
+    }
+
+    pub(super) async fn remove_app(&self, id: AppId) -> bool {
+        self.ok("remove_app", self.store.remove_app(id).await)
+    }
+
+    pub(super) async fn save(&self, state_hash: &str, connection: &PendingConnection) {
+        let res = self.store.save_connection(state_hash, connection).await;
+        self.ok("save_connection", res);
+    }
+
+    pub(super) async fn take(&self, state_hash: &str) -> Option<PendingConnection> {
+        let res = self.store.take_connection(state_hash).await;
+        self.ok("take_connection", res)
+    }
+
+    pub(super) async fn purge(&self, now: i64) -> u64 {
+        self.ok("purge_connections", self.store.purge_connections(now).await)
     }
 
     pub(super) async fn set_enabled(&self, id: IntegrationId, enabled: bool) -> bool {

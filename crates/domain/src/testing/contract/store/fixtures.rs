@@ -1,13 +1,15 @@
 //! The values the checks write and expect: slugs, tokens, selectors, one registration per
-//! credential kind, and what the store must give back for them.
+//! credential kind, one app per kind, connections in every stage, and what the store must
+//! give back for them.
 
 use crate::model::{
-    BaseUrl, Credentials, Integration, IntegrationId, IntegrationName, IntegrationSummary,
-    NewIntegration, Org, OrgId, Provider, Slug, ATLASSIAN_TOKEN_URL,
+    AppId, AppKind, BaseUrl, CloudSite, ConnectionStage, Credentials, Integration, IntegrationId,
+    IntegrationName, IntegrationSummary, NewApp, NewIntegration, Org, OrgId, PendingConnection,
+    Provider, Slug, ATLASSIAN_TOKEN_URL,
 };
 use crate::ports::TokenSelector;
 use crate::secret::Secret;
-use crate::token::{hash_token, token_from_random, token_id};
+use crate::token::{admin_token_from_random, hash_token, token_from_random, token_id};
 
 pub(super) fn slug(s: &str) -> Slug {
     Slug::parse(s).unwrap_or_else(|e| panic!("fixture slug {s:?}: {e}"))
@@ -20,6 +22,25 @@ pub(super) fn unknown_org<'a>(orgs: impl IntoIterator<Item = &'a Org>) -> OrgId 
 
 pub(super) fn token(n: u8) -> String {
     token_from_random(&[n; 32])
+}
+
+pub(super) fn admin_token(n: u8) -> String {
+    admin_token_from_random(&[n; 32])
+}
+
+/// The `n`th of admin tokens whose public ids are all `jsa_aaaaaaaa`.
+pub(super) fn admin_twin(n: u8) -> String {
+    let mut random = [0xaa; 32];
+    random[31] = n;
+    admin_token_from_random(&random)
+}
+
+pub(super) fn name(s: &str) -> IntegrationName {
+    IntegrationName::parse(s).unwrap_or_else(|e| panic!("fixture name {s:?}: {e}"))
+}
+
+pub(super) fn url(s: &str) -> BaseUrl {
+    BaseUrl::parse(s, false).unwrap_or_else(|e| panic!("fixture {s}: {e}"))
 }
 
 /// The `n`th of tokens whose public ids are all `jst_aaaaaaaa`.
@@ -48,10 +69,9 @@ pub(super) fn by_prefix(prefix: &str) -> TokenSelector {
 /// providers, both TLS settings, a context path, and secrets with characters a store must
 /// escape (quotes, backslashes, newlines, non-ASCII).
 pub(super) fn every_kind() -> Vec<NewIntegration> {
-    let url = |s: &str| BaseUrl::parse(s, false).unwrap_or_else(|e| panic!("fixture {s}: {e}"));
-    let new = |name: &str, provider, base_url, verify_tls, credentials| NewIntegration {
+    let new = |n: &str, provider, base_url, verify_tls, credentials| NewIntegration {
         provider,
-        name: IntegrationName::parse(name).unwrap_or_else(|e| panic!("fixture {name}: {e}")),
+        name: name(n),
         base_url,
         verify_tls,
         credentials,
@@ -152,5 +172,115 @@ pub(super) fn summary(id: IntegrationId, new: &NewIntegration, org: &Slug) -> In
         auth_method: new.credentials.method(),
         user: new.credentials.user_name().map(str::to_owned),
         orgs: vec![org.clone()],
+        // `Check::list` checks the stored time, then blanks it.
+        created_at: String::new(),
+    }
+}
+
+/// Whether `s` is an RFC 3339 time in UTC: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`.
+pub(super) fn is_utc_rfc3339(s: &str) -> bool {
+    let body = s.strip_suffix('Z').unwrap_or_default();
+    let (Some(whole), Some(fraction)) = (body.get(..19), body.get(19..)) else {
+        return false;
+    };
+    let shape = whole.bytes().enumerate().all(|(i, b)| match i {
+        4 | 7 => b == b'-',
+        10 => b == b'T',
+        13 | 16 => b == b':',
+        _ => b.is_ascii_digit(),
+    });
+    let fraction = fraction.is_empty()
+        || fraction
+            .strip_prefix('.')
+            .is_some_and(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    let field = |at: usize| whole.get(at..at + 2).and_then(|f| f.parse::<u8>().ok());
+    shape
+        && fraction
+        && field(5).is_some_and(|m| (1..=12).contains(&m))
+        && field(8).is_some_and(|d| (1..=31).contains(&d))
+        && field(11).is_some_and(|h| h < 24)
+        && field(14).is_some_and(|m| m < 60)
+        && field(17).is_some_and(|s| s < 61)
+}
+
+/// One app of each kind: with and without a base URL and a public key, secrets a store must
+/// escape.
+pub(super) fn every_app() -> Vec<NewApp> {
+    vec![
+        NewApp {
+            kind: AppKind::Atlassian3lo,
+            base_url: None,
+            client_id: "3lo-client-id".into(),
+            secret: Secret::new("3lo \"client\" secret \\ é\n"),
+            public_key_pem: None,
+        },
+        NewApp {
+            kind: AppKind::DcOAuth2,
+            base_url: Some(url("https://jira.example.com/jira/")),
+            client_id: "dc-client-id".into(),
+            secret: Secret::new("dc-client-secret"),
+            public_key_pem: None,
+        },
+        NewApp {
+            kind: AppKind::ServerOAuth1,
+            base_url: Some(url("http://127.0.0.1:8080")),
+            client_id: "consumer-key".into(),
+            secret: Secret::new(
+                "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n",
+            ),
+            public_key_pem: Some(
+                "-----BEGIN PUBLIC KEY-----\nMIIBIjANBg\n-----END PUBLIC KEY-----\n".into(),
+            ),
+        },
+    ]
+}
+
+/// Every stage a connection can be in (each optional part with and without it).
+pub(super) fn every_stage() -> Vec<ConnectionStage> {
+    let site = |n: &str| CloudSite {
+        id: format!("{n}-cloud-id"),
+        url: format!("https://{n}.atlassian.net"),
+        name: format!("{n} \"site\" é"),
+    };
+    vec![
+        ConnectionStage::Authorize {
+            pkce_verifier: None,
+        },
+        ConnectionStage::Authorize {
+            pkce_verifier: Some(Secret::new("pkce-verifier-with-\"quotes\"")),
+        },
+        ConnectionStage::Authorize1 {
+            request_token: "request-token".into(),
+            request_token_secret: Secret::new("request-token-secret \\ é"),
+        },
+        ConnectionStage::ChooseSite {
+            refresh_token: Secret::new("grant-refresh-token"),
+            sites: vec![site("acme"), site("beta")],
+        },
+        ConnectionStage::ChooseSite {
+            refresh_token: Secret::new("grant-without-sites"),
+            sites: Vec::new(),
+        },
+    ]
+}
+
+/// The state hash of the `n`th connection.
+pub(super) fn state(n: u32) -> String {
+    hash_token(&format!("state-{n}"))
+}
+
+/// A connection of `org` through `app`, in `stage`, usable until `expires_at`.
+pub(super) fn pending(
+    org: OrgId,
+    app: AppId,
+    stage: ConnectionStage,
+    expires_at: i64,
+) -> PendingConnection {
+    PendingConnection {
+        org,
+        app,
+        return_url: format!("https://product.example.com/settings/jira?org={org}&x=\"y\""),
+        expires_at,
+        stage,
     }
 }

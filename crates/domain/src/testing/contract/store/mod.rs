@@ -14,16 +14,20 @@
 //!
 //! Each check takes a fresh (empty) store and panics with a message that starts with the
 //! check's name. Only what the ports document is checked: ids are compared with each other,
-//! never with fixed numbers, and an error is only checked to be an `Err`.
+//! never with fixed numbers, times only for their form (RFC 3339, UTC), and an error is only
+//! checked to be an `Err`.
 
 // Layers: `fixtures` (values) and `check` (a store under one check) are leaves; each check
 // module uses them alone; this file runs the checks and re-exports them.
+mod admin_tokens;
+mod apps;
 mod check;
 mod credentials;
 mod fixtures;
 mod integrations;
 mod orgs;
 mod tokens;
+mod updates;
 
 use std::future::Future;
 
@@ -32,6 +36,11 @@ use crate::ports::{AdminStore, CredentialUpdates, IntegrationStore};
 use check::Check;
 use fixtures::every_kind;
 
+pub use admin_tokens::admin_tokens_are_kept_apart_from_caller_tokens;
+pub use apps::{
+    apps_round_trip_and_go_with_their_connections, connections_are_taken_once_in_every_stage,
+    only_expired_connections_are_purged,
+};
 pub use credentials::refresh_tokens_are_replaced_only_on_oauth2;
 pub use integrations::{
     disabling_keeps_the_integration_and_its_credentials, every_credential_kind_round_trips,
@@ -39,12 +48,19 @@ pub use integrations::{
     removing_an_integration_removes_its_links,
 };
 pub use orgs::{
+    deleting_an_org_removes_its_tokens_links_and_connections,
     orgs_are_created_once_listed_and_found, writes_for_an_unknown_org_fail_and_write_nothing,
 };
 pub use tokens::{
     ambiguous_and_unknown_revocations_change_nothing,
+    tokens_are_listed_by_org_active_in_creation_order,
     tokens_are_revoked_by_whole_token_then_by_id_prefix,
     tokens_authenticate_their_org_and_are_stored_once,
+};
+pub use updates::{
+    connecting_the_same_jira_again_replaces_its_credentials, ids_are_never_reused,
+    integrations_are_renamed_and_enabled_by_update,
+    replacing_credentials_keeps_id_name_links_and_state,
 };
 
 /// Runs every check of the store contract, each on a fresh store made by `new_store`.
@@ -68,6 +84,16 @@ where
     tokens_are_revoked_by_whole_token_then_by_id_prefix(&new_store().await).await;
     ambiguous_and_unknown_revocations_change_nothing(&new_store().await).await;
     refresh_tokens_are_replaced_only_on_oauth2(&new_store().await).await;
+    deleting_an_org_removes_its_tokens_links_and_connections(&new_store().await).await;
+    tokens_are_listed_by_org_active_in_creation_order(&new_store().await).await;
+    admin_tokens_are_kept_apart_from_caller_tokens(&new_store().await).await;
+    integrations_are_renamed_and_enabled_by_update(&new_store().await).await;
+    replacing_credentials_keeps_id_name_links_and_state(&new_store().await).await;
+    connecting_the_same_jira_again_replaces_its_credentials(&new_store().await).await;
+    ids_are_never_reused(&new_store().await).await;
+    apps_round_trip_and_go_with_their_connections(&new_store().await).await;
+    connections_are_taken_once_in_every_stage(&new_store().await).await;
+    only_expired_connections_are_purged(&new_store().await).await;
     the_store_answers_pings(&new_store().await).await;
 }
 

@@ -1,7 +1,10 @@
-//! Orgs: created once, listed, found; writes for an org that does not exist.
+//! Orgs: created once, listed, found, deleted with what is theirs; writes for an org that
+//! does not exist.
 
 use super::check::Check;
-use super::fixtures::{every_kind, slug, token, unknown_org};
+use super::fixtures::{
+    every_app, every_kind, every_stage, pending, slug, state, stored, summary, token, unknown_org,
+};
 use crate::model::OrgRef;
 use crate::ports::{AdminStore, IntegrationStore};
 use crate::token::StoredToken;
@@ -88,4 +91,99 @@ where
         added,
         "{CHECK}: the same token adds to a real org (nothing was kept)"
     );
+}
+
+/// `delete_org` deletes the org with its caller tokens, its links and its connections in
+/// flight; its integrations stay, unlinked; other orgs keep theirs. `false` for an unknown
+/// (or deleted) org.
+pub async fn deleting_an_org_removes_its_tokens_links_and_connections<S>(store: &S)
+where
+    S: IntegrationStore + AdminStore,
+{
+    const CHECK: &str = "deleting_an_org_removes_its_tokens_links_and_connections";
+    let c = Check::new(CHECK, store);
+    let (acme, beta) = (c.org("acme").await, c.org("beta").await);
+    let kinds = every_kind();
+    let a = c.add(&acme, &kinds[0]).await;
+    let b = c.add(&beta, &kinds[1]).await;
+    let (ta, tb) = (token(1), token(2));
+    assert!(c.add_token(acme.id, &ta).await, "{CHECK}: a token is added");
+    assert!(c.add_token(beta.id, &tb).await, "{CHECK}: a token is added");
+    let app = c.add_app(&every_app()[0]).await;
+    let stage = every_stage().swap_remove(1);
+    let (sa, sb) = (state(1), state(2));
+    c.save(&sa, &pending(acme.id, app, stage.clone(), 100))
+        .await;
+    let kept = pending(beta.id, app, stage, 100);
+    c.save(&sb, &kept).await;
+
+    assert!(
+        c.delete_org(acme.id).await,
+        "{CHECK}: delete_org finds acme"
+    );
+    assert_eq!(
+        c.orgs().await,
+        std::slice::from_ref(&beta),
+        "{CHECK}: beta alone is left"
+    );
+    for org in [OrgRef::Id(acme.id.0), OrgRef::Slug("acme".into())] {
+        let found = c.ok("find_org", store.find_org(&org).await);
+        assert_eq!(found, None, "{CHECK}: find_org({org}) after the delete");
+    }
+    c.authenticates(&[(&ta, None), (&tb, Some(beta.id))], "deleting acme")
+        .await;
+    let left = c.tokens_of(acme.id).await;
+    assert_eq!(left, [], "{CHECK}: list_tokens of the deleted org");
+    assert_eq!(
+        c.linked(acme.id, a).await,
+        None,
+        "{CHECK}: its link is gone"
+    );
+    c.reads_as(beta.id, &stored(b, &kinds[1], true), "in the org left")
+        .await;
+    let mut unlinked = summary(a, &kinds[0], &acme.slug);
+    unlinked.orgs.clear();
+    assert_eq!(
+        c.list(None).await,
+        [unlinked, summary(b, &kinds[1], &beta.slug)],
+        "{CHECK}: its integration stays, linked to no org"
+    );
+    assert_eq!(
+        c.integration(a).await,
+        Some(stored(a, &kinds[0], true)),
+        "{CHECK}: its integration keeps its credentials"
+    );
+    assert_eq!(c.take(&sa).await, None, "{CHECK}: its connection is gone");
+    assert_eq!(c.take(&sb).await, Some(kept), "{CHECK}: beta's stays");
+
+    let ghost = unknown_org([&acme, &beta]);
+    for (org, what) in [
+        (acme.id, "an org deleted already"),
+        (ghost, "an unknown org"),
+    ] {
+        assert!(
+            !c.delete_org(org).await,
+            "{CHECK}: delete_org of {what} is false"
+        );
+    }
+    // A new org of the same name inherits nothing.
+    let again = c.org("acme").await;
+    assert_ne!(again.id, acme.id, "{CHECK}: the new acme has a new id");
+    assert_eq!(
+        c.linked(again.id, a).await,
+        None,
+        "{CHECK}: nor the old link"
+    );
+    assert_eq!(
+        c.tokens_of(again.id).await,
+        [],
+        "{CHECK}: nor the old tokens"
+    );
+    c.authenticates(&[(&ta, None)], "re-creating acme").await;
+    assert!(
+        c.add_token(again.id, &ta).await,
+        "{CHECK}: the deleted org's token was deleted (not kept revoked): it adds again"
+    );
+    c.authenticates(&[(&ta, Some(again.id))], "adding it to the new acme")
+        .await;
 }

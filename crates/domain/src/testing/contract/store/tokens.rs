@@ -1,9 +1,10 @@
-//! API tokens: stored once, authenticating their org, revoked by whole token or id prefix.
+//! API tokens: stored once, authenticating their org, listed, revoked by whole token or id
+//! prefix.
 
 use super::check::Check;
-use super::fixtures::{by_prefix, token, twin, whole};
+use super::fixtures::{by_prefix, token, twin, unknown_org, whole};
 use crate::ports::{AdminStore, IntegrationStore, RevokeOutcome, TokenSelector};
-use crate::token::{hash_token, token_id};
+use crate::token::{hash_token, token_id, StoredToken};
 
 /// `add_token` stores a token once (`false` for a hash stored already, revoked or not);
 /// `org_for_token_hash` finds its org by hash, and nothing by anything else.
@@ -162,4 +163,64 @@ where
         .await;
     c.authenticates(&active[..2], "matching only revoked tokens")
         .await;
+}
+
+/// `list_tokens` lists the active caller tokens of one org, in creation order, by public id
+/// and name (as given to `add_token`), each with its creation time; revoked tokens and other
+/// orgs' are not listed.
+pub async fn tokens_are_listed_by_org_active_in_creation_order<S>(store: &S)
+where
+    S: IntegrationStore + AdminStore,
+{
+    const CHECK: &str = "tokens_are_listed_by_org_active_in_creation_order";
+    let c = Check::new(CHECK, store);
+    let (acme, beta) = (c.org("acme").await, c.org("beta").await);
+    assert_eq!(c.tokens_of(acme.id).await, [], "{CHECK}: no token yet");
+    // Created in the reverse of their ids' order, so that a listing by id shows.
+    let tokens = [
+        (&acme, token(0x44), Some("ci \"runner\" é")),
+        (&beta, token(0x33), None),
+        (&acme, token(0x22), None),
+        (&acme, token(0x11), Some("revoked soon")),
+        (&acme, token(0x05), Some("deploy")),
+    ];
+    for (org, t, name) in &tokens {
+        let named = StoredToken::named(t, name.map(str::to_owned));
+        let added = c.ok("add_token", store.add_token(org.id, &named).await);
+        assert!(added, "{CHECK}: a new token is added");
+    }
+    c.revoke(&whole(&tokens[3].1), RevokeOutcome::Revoked).await;
+    let listed = |picks: &[usize]| -> Vec<(String, Option<String>)> {
+        picks
+            .iter()
+            .map(|&i| {
+                let (_, t, name) = &tokens[i];
+                (token_id(t).to_owned(), name.map(str::to_owned))
+            })
+            .collect()
+    };
+    assert_eq!(
+        c.tokens_of(acme.id).await,
+        listed(&[0, 2, 4]),
+        "{CHECK}: acme's active tokens, in creation order, named as given"
+    );
+    assert_eq!(
+        c.tokens_of(beta.id).await,
+        listed(&[1]),
+        "{CHECK}: beta's token alone"
+    );
+    let ghost = unknown_org([&acme, &beta]);
+    assert_eq!(
+        c.tokens_of(ghost).await,
+        [],
+        "{CHECK}: an unknown org has none"
+    );
+    let stamps: Vec<String> = c
+        .ok("list_tokens", store.list_tokens(acme.id).await)
+        .into_iter()
+        .map(|t| t.created_at)
+        .collect();
+    let mut sorted = stamps.clone();
+    sorted.sort();
+    assert_eq!(stamps, sorted, "{CHECK}: creation times do not go back");
 }
