@@ -117,6 +117,9 @@ APP_ID=$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: applicatio
   -d "{\"kind\":\"atlassian-3lo\",\"client_id\":\"$OAUTH2_CLIENT\",\"client_secret\":\"$OAUTH2_SECRET\"}" \
   "$BASE/api/v1/apps" | jq -er .id) || { echo "demo: the admin API did not register the app" >&2; exit 1; }
 CONNECT_BODY="{\"app\":$APP_ID,\"return_url\":\"$RETURN_URL\"}"
+DEMO_AUTHORIZE_URL=$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d "$CONNECT_BODY" "$BASE/api/v1/orgs/demo/connections" | jq -er .authorize_url) \
+  || { echo "demo: the admin API did not start a connection" >&2; exit 1; }
 S="$BASE/extensions/jira-server/search/demo/$SERVER_ID/"
 C="$BASE/extensions/jira/search/demo/$CLOUD_ID/"
 # One search per branch: "comment|url".
@@ -167,8 +170,13 @@ product's backend does with its admin token (docs/onboarding.md):
   ADMIN='Authorization: Bearer $ADMIN'
   curl -s -H "\$ADMIN" -H 'Content-Type: application/json' -d '$CONNECT_BODY' '$BASE/api/v1/orgs/demo/connections'
 
-  Open the "authorize_url" it answers in a browser, type any name, click Allow: the browser
-  lands on $RETURN_URL with status=connected and the new integration_id, which then searches:
+  It answers an "authorize_url". One, started now for you (valid 10 minutes, once):
+
+  $DEMO_AUTHORIZE_URL
+
+  Open it in a browser, type any name, click Allow: the browser lands on jira-sim's stand-in
+  for the product's page ($RETURN_URL) with status=connected and the new integration_id,
+  which then searches:
   curl -s -H "\$AUTH" '$BASE/extensions/jira/search/demo/INTEGRATION_ID/?field=assignee&query=$QUERY'
   curl -s -H "\$ADMIN" '$BASE/api/v1/orgs/demo/integrations'
 

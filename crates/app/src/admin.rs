@@ -121,7 +121,7 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
             } else {
                 "stored in plain text"
             };
-            eprintln!("{n} integrations' secrets {how}");
+            eprintln!("{n} stored secrets (integrations, apps, connections in flight) {how}");
         }
     }
     Ok(())

@@ -64,7 +64,7 @@ async fn build(database_url: &str, args: &ServeArgs) -> Result<ProductionService
     } else if report.plain > 0 {
         tracing::warn!(
             plain = report.plain,
-            "some integrations' secrets are still in plain text: run `jira-search secret-key rotate` to seal them"
+            "some stored secrets (of integrations, apps or connections) are still in plain text: run `jira-search secret-key rotate` to seal them"
         );
     }
     let cache = match args.redis_url.as_deref().filter(|u| !u.is_empty()) {

@@ -13,7 +13,9 @@ mod connect_flows {
 use std::time::Duration;
 
 use browser::{Browser, BrowserOptions};
-use connect_flows::harness::{param, Flow, CLIENT_3LO, CLIENT_DC, CONSUMER, PRIVATE_PEM};
+use connect_flows::harness::{
+    param, service_calls, Flow, CLIENT_3LO, CLIENT_DC, CONSUMER, PRIVATE_PEM,
+};
 use jira_sim::SimSite;
 use serde_json::json;
 
@@ -64,8 +66,15 @@ async fn atlassian_3lo_with_one_site_connects_and_searches_and_a_replay_is_refus
         flow.cloud.base_url()
     )));
     let b = browser().await;
+    flow.cloud.clear_requests();
     let at = consent(&b, &authorize, "#allow").await;
     let id = connected(&flow, &b, &at).await;
+    // What connecting cost in calls to Atlassian: the code exchange and the site list.
+    assert_eq!(
+        service_calls(&flow.cloud),
+        ["POST /oauth/token", "GET /oauth/token/accessible-resources"]
+    );
+    flow.cloud.clear_requests();
     let list = flow.integrations().await;
     assert_eq!(list.len(), 1);
     let i = &list[0];
@@ -80,6 +89,21 @@ async fn atlassian_3lo_with_one_site_connects_and_searches_and_a_replay_is_refus
     let (status, users) = flow.search_users("jira", &id, &flow.cloud).await;
     assert_eq!(status, 200, "{users}");
     assert!(!users.as_array().unwrap().is_empty(), "{users}");
+    // The first search renews the access token once (only the refresh token is stored), then
+    // searches through the site's gateway prefix.
+    let calls = service_calls(&flow.cloud);
+    assert_eq!(calls[0], "POST /oauth/token", "{calls:?}");
+    assert_eq!(
+        calls.iter().filter(|c| c.contains("/oauth/token")).count(),
+        1,
+        "{calls:?}"
+    );
+    assert!(
+        calls[1..]
+            .iter()
+            .all(|c| c.starts_with("GET /ex/jira/cloud-id-acme/rest/api/")),
+        "{calls:?}"
+    );
     // The callback again, with the same state: used once, never redirects.
     let state = param(&url::Url::parse(&authorize).unwrap(), "state").unwrap();
     let replay = flow
@@ -163,8 +187,14 @@ async fn data_center_oauth2_with_pkce_connects_and_a_denial_stores_nothing() {
     assert!(flow.integrations().await.is_empty());
     // Then allow.
     let authorize = flow.connect(app).await;
+    flow.server.clear_requests();
     let at = consent(&b, &authorize, "#allow").await;
     let id = connected(&flow, &b, &at).await;
+    assert_eq!(
+        service_calls(&flow.server),
+        ["POST /rest/oauth2/latest/token"]
+    );
+    flow.server.clear_requests();
     let list = flow.integrations().await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["provider"], "jira_server");
@@ -172,6 +202,15 @@ async fn data_center_oauth2_with_pkce_connects_and_a_denial_stores_nothing() {
     let (status, users) = flow.search_users("jira-server", &id, &flow.server).await;
     assert_eq!(status, 200, "{users}");
     assert!(!users.as_array().unwrap().is_empty());
+    let calls = service_calls(&flow.server);
+    assert_eq!(
+        calls[0], "POST /rest/oauth2/latest/token",
+        "one renewal first: {calls:?}"
+    );
+    assert!(
+        calls[1..].iter().all(|c| c.starts_with("GET /rest/api/2/")),
+        "{calls:?}"
+    );
     b.close().await.unwrap();
 }
 
@@ -202,9 +241,20 @@ async fn server_oauth1_connects_through_request_and_access_tokens_and_a_denial_s
         "{at}"
     );
     assert!(flow.integrations().await.is_empty());
+    flow.server.clear_requests();
     let authorize = flow.connect(app).await;
+    assert_eq!(
+        service_calls(&flow.server),
+        ["POST /plugins/servlet/oauth/request-token"]
+    );
+    flow.server.clear_requests();
     let at = consent(&b, &authorize, "#allow").await;
     let id = connected(&flow, &b, &at).await;
+    assert_eq!(
+        service_calls(&flow.server),
+        ["POST /plugins/servlet/oauth/access-token"]
+    );
+    flow.server.clear_requests();
     let list = flow.integrations().await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["auth_method"], "oauth1");
@@ -212,6 +262,11 @@ async fn server_oauth1_connects_through_request_and_access_tokens_and_a_denial_s
     let (status, users) = flow.search_users("jira-server", &id, &flow.server).await;
     assert_eq!(status, 200, "{users}");
     assert!(!users.as_array().unwrap().is_empty());
+    let calls = service_calls(&flow.server);
+    assert!(
+        calls.iter().all(|c| c.starts_with("GET /rest/api/2/")),
+        "signed searches alone: {calls:?}"
+    );
     // Connecting the same Jira again keeps the integration's id.
     let authorize = flow.connect(app).await;
     let at = consent(&b, &authorize, "#allow").await;

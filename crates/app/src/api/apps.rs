@@ -30,7 +30,8 @@ pub async fn create<S: AdminStore + IntegrationStore>(
     f.finish()?;
     let checked = check_app(&form).map_err(|e| {
         let field = e.0.split(':').next().unwrap_or("body").to_owned();
-        ApiError::field(&field, e.0)
+        // A base URL's rules name the CLI's flags (`--allow-http`): name the fields instead.
+        ApiError::field(&field, super::input::as_api_message(&e.0).1)
     })?;
     let (secret, public_key_pem) = match (checked.kind, checked.secret) {
         (AppKind::ServerOAuth1, Some(pem)) => {

@@ -86,11 +86,16 @@ pub fn as_api_message(message: &str) -> (String, String) {
         .filter_map(|(_, f)| text.find(f).map(|at| (at, *f)))
         .min()
         .map_or("body", |(_, f)| f.split(':').next().unwrap_or(f));
-    let field = if text.starts_with("invalid org slug") {
-        "slug"
-    } else {
-        field
-    };
+    // Messages about a value that name no flag: the field is the one the value was sent in.
+    let field = [
+        ("invalid org slug", "slug"),
+        ("unknown provider", "provider"),
+        ("unknown auth method", "auth.method"),
+        ("a token prefix", "prefix"),
+    ]
+    .iter()
+    .find(|(start, _)| text.starts_with(start))
+    .map_or(field, |(_, f)| f);
     (field.to_owned(), text)
 }
 
@@ -303,6 +308,14 @@ mod tests {
         assert_eq!(
             as_api_message("invalid org slug \"A\": use 1 to 50").0,
             "slug"
+        );
+        assert_eq!(
+            as_api_message("unknown provider \"gitlab\": use jira_server").0,
+            "provider"
+        );
+        assert_eq!(
+            as_api_message("unknown auth method \"magic\": use pat").0,
+            "auth.method"
         );
     }
 

@@ -66,12 +66,13 @@ where
         let method_ok = allowed.contains(&req.method.as_str())
             || (req.method == Method::HEAD && allowed.contains(&"GET"));
         if route.is_browser() {
-            if !method_ok {
-                return method_not_allowed(&req.method, allowed);
-            }
+            // Without PUBLIC_URL the connect routes do not exist, whatever the method.
             let Some(settings) = &self.connect else {
                 return ApiError::new(StatusCode::NOT_FOUND, "Not found").response();
             };
+            if !method_ok {
+                return method_not_allowed(&req.method, allowed);
+            }
             return connect::browser(&self.admin, &self.consent, settings, &route, &req).await;
         }
         match self.admin.admin_access(req.token.as_deref()).await {

@@ -233,3 +233,13 @@ pub fn param(url: &url::Url, key: &str) -> Option<String> {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v)
 }
+
+/// The calls the service made to a simulator since its log was last cleared, as
+/// `METHOD path`, leaving out the browser's own visits (the consent pages and its favicon).
+pub fn service_calls(sim: &SimHandle) -> Vec<String> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| !r.path.ends_with("/authorize") && r.path != "/favicon.ico")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
