@@ -88,6 +88,7 @@ fn state() -> Arc<State> {
             Arc::new(AppState {
                 search: Arc::new(search),
                 metrics: Metrics::new(),
+                admin: None,
             })
         })
         .clone()
@@ -190,7 +191,7 @@ fn send(
             hyper::header::HeaderValue::from_bytes(value).ok()?,
         );
     }
-    let request = request.body(()).ok()?;
+    let request = request.body(http_body_util::Empty::<Bytes>::new()).ok()?;
     let response: Response<Full<Bytes>> = block_on(handle(state(), request));
     let status = response.status();
     let body = block_on(response.into_body().collect())
