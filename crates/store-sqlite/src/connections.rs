@@ -5,7 +5,7 @@
 
 use domain::model::{AppId, CloudSite, ConnectionStage, PendingConnection};
 use domain::{OrgId, Secret};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -176,14 +176,29 @@ fn split(stage: &ConnectionStage) -> (&'static str, Option<&str>, Option<String>
             sites,
         } => {
             put("refresh_token", refresh_token);
-            let sites: Vec<Value> = sites
+            // A struct, not `json!`: the stored text is the same whether or not serde_json's
+            // `preserve_order` is unified into the build.
+            let sites: Vec<StoredSite<'_>> = sites
                 .iter()
-                .map(|s| json!({"id": s.id, "url": s.url, "name": s.name}))
+                .map(|s| StoredSite {
+                    id: &s.id,
+                    url: &s.url,
+                    name: &s.name,
+                })
                 .collect();
-            (CHOOSE_SITE, None, Some(Value::Array(sites).to_string()))
+            let text = serde_json::to_string(&sites).unwrap_or_else(|_| "[]".into());
+            (CHOOSE_SITE, None, Some(text))
         }
     };
     (stage, request_token, sites, bundle)
+}
+
+/// A site as a `choose_site` row keeps it: `{"id","url","name"}`, in that order.
+#[derive(serde::Serialize)]
+struct StoredSite<'a> {
+    id: &'a str,
+    url: &'a str,
+    name: &'a str,
 }
 
 /// The sites of a `choose_site` row.

@@ -184,7 +184,7 @@ async fn rows_hold_apps_and_connections_in_clear_without_a_key() {
                 "choose_site".into(),
                 None,
                 Some(
-                    r#"[{"id":"cloud-1","name":"Acme","url":"https://acme.atlassian.net"}]"#.into()
+                    r#"[{"id":"cloud-1","url":"https://acme.atlassian.net","name":"Acme"}]"#.into()
                 ),
                 bundle("refresh_token", SECRETS[4])
             ),
