@@ -32,6 +32,28 @@ pub fn empty_response(status: StatusCode) -> Response<Full<Bytes>> {
     r
 }
 
+/// The service's pages load nothing and cannot be framed (no
+/// clickjacking of the site choice); the URLs of the connect flow carry codes and states, so
+/// they are never sent on as a referrer. No `form-action`: browsers apply it to the 303 that
+/// follows the site choice, which goes to the product's return URL.
+const PAGE_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
+fn browser_headers(r: &mut Response<Full<Bytes>>) {
+    let h = r.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(PAGE_POLICY),
+    );
+}
+
 /// An HTML page (UTF-8), never cached (it may carry a connection state).
 pub fn html_response(status: StatusCode, html: String) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(html)));
@@ -40,8 +62,7 @@ pub fn html_response(status: StatusCode, html: String) -> Response<Full<Bytes>> 
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    r.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    browser_headers(&mut r);
     r
 }
 
@@ -52,8 +73,7 @@ pub fn see_other(location: &str) -> Response<Full<Bytes>> {
             let mut r = Response::new(Full::new(Bytes::new()));
             *r.status_mut() = StatusCode::SEE_OTHER;
             r.headers_mut().insert(LOCATION, v);
-            r.headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            browser_headers(&mut r);
             r
         }
         // Built from a parsed URL, so always a valid header; refuse rather than panic.

@@ -112,6 +112,13 @@ async fn atlassian_3lo_with_one_site_connects_and_searches_and_a_replay_is_refus
     let answer = common::get(&replay, None).await;
     assert_eq!(answer.status, 400);
     assert!(answer.headers.get("location").is_none());
+    for (header, value) in [
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(answer.headers[header], value, "{header}");
+    }
     b.goto(&replay).await.unwrap();
     b.wait_for_text("unknown or was already used", Duration::from_secs(5))
         .await
