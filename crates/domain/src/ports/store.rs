@@ -107,7 +107,8 @@ pub enum RevokeOutcome {
 /// on an error nothing is stored.
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 pub trait AdminStore: Send + Sync + 'static {
-    /// Creates an org. `None` when the slug is taken (nothing written).
+    /// Creates an org with a new id, never one given before (even to an org since deleted).
+    /// `None` when the slug is taken (nothing written).
     ///
     /// # Errors
     /// [`StoreError`] when the store cannot write.
@@ -122,7 +123,8 @@ pub trait AdminStore: Send + Sync + 'static {
     /// [`StoreError`] when the store cannot answer or a row is unreadable.
     fn list_orgs(&self) -> impl Future<Output = Result<Vec<Org>, StoreError>> + Send;
 
-    /// Stores an integration, enabled, linked to `org`, and returns its new id. The
+    /// Stores an integration, enabled, linked to `org`, and returns its new id (never one given
+    /// before: a caller holding a deleted integration's id must not reach another's). The
     /// credentials come back as given from [`IntegrationStore::linked_integration`] and
     /// [`AdminStore::integration`]; the adapter may seal the secrets at rest.
     ///
@@ -276,7 +278,8 @@ pub trait AdminStore: Send + Sync + 'static {
         selector: &TokenSelector,
     ) -> impl Future<Output = Result<RevokeOutcome, StoreError>> + Send;
 
-    /// Stores an OAuth app and returns its new id; the adapter may seal its secret at rest.
+    /// Stores an OAuth app and returns its new id (never one given before); the adapter may
+    /// seal its secret at rest.
     ///
     /// # Errors
     /// [`StoreError`] when the store cannot write.
