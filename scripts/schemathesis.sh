@@ -3,15 +3,19 @@
 # tools/schemathesis/.venv, rebuilt when that file changes) generates requests for every
 # operation of docs/openapi.yaml and holds every answer of the real service to it, with all its
 # checks. The service is the debug binary with a fresh SQLite database (in a temporary
-# directory), an org with a Jira Server and a Jira Cloud integration, each pointing at a jira-sim
-# of that flavour, and a caller token. Three runs: with that token, with a made-up token, with
-# none. Exits non-zero when a run reports a failure, when an operation that documents a 2xx never
-# got one with the token, or when the runs together take longer than SCHEMATHESIS_TIME_LIMIT.
-# Everything it starts is stopped by its PID on exit.
+# directory) and connections on (PUBLIC_URL, CONNECT_RETURN_URLS), an org with a Jira Server and
+# a Jira Cloud integration, each pointing at a jira-sim of that flavour, a caller token and an
+# admin token; for the admin API, two more integrations and an app to read, change and check,
+# and orgs, integrations, caller tokens and apps that its DELETEs may take. Four runs: with the
+# caller token, with a made-up token, with none, and with the admin token (last: it changes the
+# data). Exits non-zero when a run reports a failure, when an operation that documents a 2xx
+# never got one with the token of its security scheme (the caller token for the searches, the
+# admin token for the admin API), or when the runs together take longer than
+# SCHEMATHESIS_TIME_LIMIT. Everything it starts is stopped by its PID on exit.
 #
 # Bounds (environment): SCHEMATHESIS_MAX_EXAMPLES (examples per operation and phase, default
 # 300), SCHEMATHESIS_SEED (default 20240612: the same requests every run; change it to explore),
-# SCHEMATHESIS_TIME_LIMIT (seconds for the three runs together, default 300). Which values the
+# SCHEMATHESIS_TIME_LIMIT (seconds for the four runs together, default 600). Which values the
 # parameters take: tools/schemathesis/schemathesis.toml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +34,7 @@ BIN=target/debug
 SPEC=docs/openapi.yaml
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-300}
 SEED=${SCHEMATHESIS_SEED:-20240612}
-TIME_LIMIT=${SCHEMATHESIS_TIME_LIMIT:-300}
+TIME_LIMIT=${SCHEMATHESIS_TIME_LIMIT:-600}
 ORG=schemathesis
 SERVER_PAT=schemathesis-server-pat
 CLOUD_EMAIL=schemathesis@example.com
@@ -124,22 +128,67 @@ SERVER_ID=$(printf '%s\n' "$SERVER_PAT" | "$JS" integration add --org "$ORG" --p
 CLOUD_ID=$(printf '%s\n' "$CLOUD_TOKEN" | "$JS" integration add --org "$ORG" --provider jira \
   --base-url "$SIM_CLOUD" --auth basic --user "$CLOUD_EMAIL" --allow-http --name "Schemathesis Jira Cloud")
 TOKEN=$("$JS" token add --org "$ORG")
+ADMIN_TOKEN=$("$JS" token add --admin --name schemathesis)
+# For the admin run: integrations to read, rename, disable, rotate and check (not the searches'
+# ones), and what its DELETEs may take, so that they answer 204 without taking what the other
+# operations read.
+ADMIN_IDS=()
+ADMIN_IDS+=("$(printf '%s\n' "$SERVER_PAT" | "$JS" integration add --org "$ORG" --provider jira_server \
+  --base-url "$SIM_SERVER" --auth pat --allow-http --name "Schemathesis admin Server")")
+ADMIN_IDS+=("$(printf '%s\n' "$CLOUD_TOKEN" | "$JS" integration add --org "$ORG" --provider jira \
+  --base-url "$SIM_CLOUD" --auth basic --user "$CLOUD_EMAIL" --allow-http --name "Schemathesis admin Cloud")")
+# Those go in an org of their own, so that no search of the seeded org meets them.
+DOOMED_ORGS=() DOOMED_IDS=() DOOMED_PREFIXES=()
+"$JS" org add "$ORG-spare" >/dev/null
+for n in 1 2 3; do
+  "$JS" org add "doomed-$n" >/dev/null
+  DOOMED_ORGS+=("doomed-$n")
+  DOOMED_IDS+=("$(printf '%s\n' "$SERVER_PAT" | "$JS" integration add --org "$ORG-spare" \
+    --provider jira_server --base-url "$SIM_SERVER" --auth pat --allow-http --name "doomed-$n")")
+  doomed_token=$("$JS" token add --org "$ORG-spare" --name "doomed-$n")
+  DOOMED_PREFIXES+=("${doomed_token:0:12}")
+done
 
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
-LISTEN_ADDR="127.0.0.1:$PORT" "$JS" serve 2>"$work/jira-search.log" &
+# Where connections may send the browser back to: a page nobody serves (no run follows it).
+RETURN_PREFIX="https://product.example.com/settings"
+LISTEN_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" CONNECT_RETURN_URLS="$RETURN_PREFIX" \
+  "$JS" serve 2>"$work/jira-search.log" &
 pids+=($!)
 for _ in $(seq 1 100); do port_in_use "$PORT" && break; sleep 0.05; done
 port_in_use "$PORT" || { cat "$work/jira-search.log"; echo "schemathesis: jira-search did not start" >&2; exit 1; }
 echo "schemathesis: jira-search at $BASE, org $ORG, integrations $SERVER_ID (Server) and $CLOUD_ID (Cloud)"
 
-# The configuration, next to the dictionaries it names: the seeded org and integrations, and
-# words and project ids the simulators know.
-cp "$TOOL_DIR/schemathesis.toml" "$work/schemathesis.toml"
+# Apps have no CLI: the admin API makes them. One to read and connect through, three to delete.
+add_app() { # client-id: prints the new app's id
+  curl -sf -X POST "$BASE/api/v1/apps" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' \
+    -d "{\"kind\":\"atlassian-3lo\",\"client_id\":\"$1\",\"client_secret\":\"schemathesis-secret\"}" |
+    "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+APP_ID=$(add_app schemathesis-3lo)
+DOOMED_APPS=()
+for n in 1 2 3; do DOOMED_APPS+=("$(add_app "doomed-$n")"); done
+echo "schemathesis: admin API: integrations ${ADMIN_IDS[*]}, app $APP_ID; to delete: orgs ${DOOMED_ORGS[*]}, integrations ${DOOMED_IDS[*]}, apps ${DOOMED_APPS[*]}, tokens ${DOOMED_PREFIXES[*]}"
+
+# The configuration and its hooks, next to the dictionaries it names: the seeded org and
+# integrations, and words and project ids the simulators know; for the admin API, what was
+# seeded for it.
+cp "$TOOL_DIR/schemathesis.toml" "$TOOL_DIR/hooks.py" "$work/"
+export SCHEMATHESIS_RSA_KEY_FILE="$ROOT/crates/app/tests/fixtures/oauth1-test-private.pem"
 "$VENV/bin/python" "$TOOL_DIR/dictionaries.py" "$work" "$ORG" "$SIM_SERVER" "$SIM_CLOUD" -- \
   "$SERVER_ID" "$CLOUD_ID"
+dict() { "$VENV/bin/python" "$TOOL_DIR/dictionaries.py" --values "$work" "$@"; }
+dict id "${ADMIN_IDS[@]}"
+dict app_id "$APP_ID"
+dict doomed_org "${DOOMED_ORGS[@]}"
+dict doomed_id "${DOOMED_IDS[@]}"
+dict doomed_app_id "${DOOMED_APPS[@]}"
+dict doomed_prefix "${DOOMED_PREFIXES[@]}"
+dict return_url "$RETURN_PREFIX/jira" "$RETURN_PREFIX"
 
-# --- Three runs --------------------------------------------------------------------------------
+# --- Four runs ---------------------------------------------------------------------------------
 
 # No --max-time: it makes Schemathesis fuzz until the time is spent, so what a run sends would
 # depend on the machine's speed. A fixed number of examples and a seed send the same requests
@@ -147,10 +196,10 @@ cp "$TOOL_DIR/schemathesis.toml" "$work/schemathesis.toml"
 # a bound that fails, not a budget.
 deadline=$((SECONDS + TIME_LIMIT))
 failed=()
-run() { # name [--require-2xx] -- extra-args...: one Schemathesis run, within what is left of TIME_LIMIT
+run() { # name [--require-2xx SCHEME] -- extra-args...: one Schemathesis run, within what is left of TIME_LIMIT
   local name=$1 slug=${1// /-}; shift
   local check=()
-  if [[ $1 == --require-2xx ]]; then check=(--require-2xx "$SPEC"); shift; fi
+  if [[ $1 == --require-2xx ]]; then check=(--require-2xx "$SPEC" "$2"); shift 2; fi
   shift # --
   local left=$((deadline - SECONDS)) status=0
   if ((left <= 0)); then
@@ -185,16 +234,20 @@ run() { # name [--require-2xx] -- extra-args...: one Schemathesis run, within wh
   fi
 }
 # Expected warnings: "Missing test data" for GET /{unknown} (any path not listed answers 404: it
-# has nothing else to answer), and with a wrong or no token "Authentication failed" (every search
-# answers 401: what those two runs are for).
-run "with the caller token" --require-2xx -- --header "Authorization: Bearer $TOKEN"
+# has nothing else to answer); "Schema validation mismatch" for the connect routes (only a
+# consent in progress has a state they know: any other is the 400 page); and "Authentication
+# failed", with a wrong or no token for every search and admin route (401: what those two runs
+# are for), with the caller token for the admin API (403) and with the admin token for the
+# searches (401).
+run "with the caller token" --require-2xx callerToken -- --header "Authorization: Bearer $TOKEN"
 run "with a made-up token" -- --header "Authorization: Bearer $MADE_UP_TOKEN"
 # Without --generation-with-security-parameters false, Schemathesis would make up a token itself.
 run "with no token" -- --generation-with-security-parameters false
+run "with the admin token" --require-2xx adminToken -- --header "Authorization: Bearer $ADMIN_TOKEN"
 
 if ((${#failed[@]} > 0)); then
   printf -v list '; %s' "${failed[@]}"
   echo "schemathesis: FAILED: ${list:2}" >&2
   exit 1
 fi
-echo "schemathesis: 3 runs passed"
+echo "schemathesis: 4 runs passed"

@@ -6,6 +6,11 @@ name and key, a sprint or label), and their project ids, read from each jira-sim
 so searches answer non-empty lists and every item is held to the schema.
 
 Usage: dictionaries.py OUT_DIR ORG SIM_BASE_URL... -- INTEGRATION_ID...
+
+With --values: one dictionary NAME.dict of the VALUEs given (the admin API's seeded ids, prefixes
+and URLs); a VALUE @PATH is the text of that file (a PEM key).
+
+Usage: dictionaries.py --values OUT_DIR NAME VALUE...
 """
 
 import json
@@ -18,7 +23,8 @@ def write(path: str, values: list[str]) -> None:
     seen = dict.fromkeys(v for v in values if v)
     with open(path, "w", encoding="utf-8") as f:
         for value in seen:
-            f.write('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"\n')
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            f.write('"' + escaped + '"\n')
 
 
 def words_of(data: dict) -> list[str]:
@@ -35,7 +41,21 @@ def words_of(data: dict) -> list[str]:
     return words
 
 
+def values(argv: list[str]) -> int:
+    out, name = argv[0], argv[1]
+    entries = []
+    for value in argv[2:]:
+        if value.startswith("@"):
+            with open(value[1:], encoding="utf-8") as f:
+                value = f.read()
+        entries.append(value)
+    write(f"{out}/{name}.dict", entries)
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--values"]:
+        return values(argv[1:])
     out, org = argv[0], argv[1]
     sims = argv[2 : argv.index("--")]
     ids = argv[argv.index("--") + 1 :]

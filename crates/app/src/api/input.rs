@@ -33,14 +33,20 @@ impl ApiError {
         }
     }
 
-    /// 400 for one field.
+    /// 400 for one field. The detail names the field when the message does not
+    /// (`invalid input: plan: unknown field`).
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         let mut errors = Map::new();
         errors.insert(field.to_owned(), Value::String(message.clone()));
+        let detail = if message.contains(field) {
+            format!("invalid input: {message}")
+        } else {
+            format!("invalid input: {field}: {message}")
+        };
         Self {
             status: StatusCode::BAD_REQUEST,
-            detail: format!("invalid input: {message}"),
+            detail,
             errors: Some(errors),
         }
     }
@@ -316,6 +322,18 @@ mod tests {
         assert_eq!(
             as_api_message("unknown auth method \"magic\": use pat").0,
             "auth.method"
+        );
+    }
+
+    #[test]
+    fn the_detail_names_the_field() {
+        assert_eq!(
+            ApiError::field("plan", "unknown field").detail,
+            "invalid input: plan: unknown field"
+        );
+        assert_eq!(
+            ApiError::field("auth.user", "auth.user does not apply").detail,
+            "invalid input: auth.user does not apply"
         );
     }
 
