@@ -78,20 +78,28 @@ const FLAG_NAMES: [(&str, &str); 11] = [
 ];
 
 /// A domain message with the CLI's flags named as the API's fields, and the field it is
-/// about (the first one it names).
+/// about: in "X needs Y", the missing Y; otherwise the first field it names.
 pub fn as_api_message(message: &str) -> (String, String) {
-    let mut text = message.to_owned();
+    // Where the CLI reads secrets, the API takes them in the `auth` object.
+    let mut text = message.replace("with --user and stdin", "in the auth object");
     for (flag, field) in FLAG_NAMES {
         text = text.replace(flag, field);
     }
     if text.starts_with("invalid base URL") {
         return ("base_url".into(), text);
     }
-    let field = FLAG_NAMES
-        .iter()
-        .filter_map(|(_, f)| text.find(f).map(|at| (at, *f)))
-        .min()
-        .map_or("body", |(_, f)| f.split(':').next().unwrap_or(f));
+    let first_in = |from: usize| {
+        FLAG_NAMES
+            .iter()
+            .filter_map(|(_, f)| text[from..].find(f).map(|at| (at, *f)))
+            .min()
+            .map(|(_, f)| f.split(':').next().unwrap_or(f))
+    };
+    let field = text
+        .find(" needs ")
+        .and_then(first_in)
+        .or_else(|| first_in(0))
+        .unwrap_or("body");
     // Messages about a value that name no flag: the field is the one the value was sent in.
     let field = [
         ("invalid org slug", "slug"),
@@ -279,10 +287,11 @@ impl Fields {
     ///
     /// # Errors
     /// 400 naming the field.
+    /// A field sent as `null` counts as not sent, here as everywhere.
     pub fn finish(self) -> Result<(), ApiError> {
-        match self.map.keys().next() {
+        match self.map.iter().find(|(_, v)| !v.is_null()) {
             None => Ok(()),
-            Some(key) => Err(ApiError::field(&self.name(key), "unknown field")),
+            Some((key, _)) => Err(ApiError::field(&self.name(key), "unknown field")),
         }
     }
 }
@@ -309,7 +318,7 @@ mod tests {
         );
         assert_eq!(
             as_api_message("--auth oauth2 on jira_server needs --token-url (e.g. x)").0,
-            "auth.method"
+            "auth.token_url"
         );
         assert_eq!(
             as_api_message("invalid org slug \"A\": use 1 to 50").0,
@@ -323,6 +332,17 @@ mod tests {
             as_api_message("unknown auth method \"magic\": use pat").0,
             "auth.method"
         );
+        let (field, text) = as_api_message(
+            "invalid base URL \"https://u:p@x\": credentials do not belong in the URL; pass them with --user and stdin",
+        );
+        assert_eq!(field, "base_url");
+        assert!(text.ends_with("pass them in the auth object"), "{text}");
+    }
+
+    #[test]
+    fn a_null_field_is_a_field_not_sent() {
+        let f = Fields::of_body(Some("application/json"), br#"{"password":null}"#, false).unwrap();
+        assert!(f.finish().is_ok());
     }
 
     #[test]

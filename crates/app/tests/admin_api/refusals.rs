@@ -333,13 +333,13 @@ async fn the_cli_and_the_api_word_the_same_mistake_the_same() {
             json!({"provider": "jira_server", "base_url": "https://jira.example.com",
                    "auth": {"method": "oauth2", "client_id": "c", "client_secret": "s",
                             "refresh_token": "r"}}),
-            "auth.method",
+            "auth.token_url",
         ),
         (
             add(&["--auth", "basic"]),
             json!({"provider": "jira_server", "base_url": "https://jira.example.com",
                    "auth": {"method": "basic", "password": "s"}}),
-            "auth.method",
+            "auth.user",
         ),
     ];
     for (args, body, field) in cases {
