@@ -4,10 +4,6 @@
 
 use std::io::{Read, Write};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
 use crate::common::{Answer, CacheKind, Db, Service};
@@ -156,32 +152,15 @@ pub async fn send(
     content_type: Option<&str>,
     body: Vec<u8>,
 ) -> Answer {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let mut req = hyper::Request::builder().method(method).uri(url);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
+    let bearer = token.map(|t| format!("Bearer {t}"));
+    let mut headers = Vec::new();
+    if let Some(b) = &bearer {
+        headers.push(("authorization", b.as_str()));
     }
     if let Some(ct) = content_type {
-        req = req.header("content-type", ct);
+        headers.push(("content-type", ct));
     }
-    let resp = client
-        .request(req.body(Full::new(Bytes::from(body))).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    crate::common::send(method, url, &headers, body).await
 }
 
 /// Asserts a 400 of invalid input naming `field` in `errors`; its message.

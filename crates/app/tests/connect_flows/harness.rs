@@ -4,10 +4,6 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use jira_sim::{Flavor, SimConfig, SimHandle, SimSite};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -145,26 +141,18 @@ impl Flow {
 
     /// One admin API call with the admin token; the answer's status and JSON (null if none).
     pub async fn api(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let mut req = hyper::Request::builder()
-            .method(method)
-            .uri(self.service.url(path))
-            .header("authorization", format!("Bearer {}", self.admin));
+        let bearer = format!("Bearer {}", self.admin);
+        let mut headers = vec![("authorization", bearer.as_str())];
         let bytes = match body {
             Some(b) => {
-                req = req.header("content-type", "application/json");
-                Bytes::from(b.to_string())
+                headers.push(("content-type", "application/json"));
+                b.to_string().into_bytes()
             }
-            None => Bytes::new(),
+            None => Vec::new(),
         };
-        let resp = client
-            .request(req.body(Full::new(bytes)).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        (status, json)
+        let answer = crate::common::send(method, &self.service.url(path), &headers, bytes).await;
+        let json = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        (answer.status, json)
     }
 
     /// Registers an app; its id.

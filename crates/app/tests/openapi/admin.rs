@@ -3,10 +3,6 @@
 //! matches its schema. A consent is given to jira-sim over HTTP (no browser) so the site
 //! choice page and the redirects back to the product occur too.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use jira_sim::{Flavor, SimConfig, SimSite};
 use serde_json::{json, Value};
 
@@ -19,29 +15,7 @@ const PRIVATE_PEM: &str = include_str!("../fixtures/oauth1-test-private.pem");
 
 /// One request: method, URL, headers, body.
 async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let mut req = hyper::Request::builder().method(method).uri(url);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = client
-        .request(req.body(Full::new(Bytes::from(body))).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    crate::common::send(method, url, headers, body).await
 }
 
 /// The run: a service, the document, what was seen.
