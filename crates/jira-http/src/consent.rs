@@ -3,7 +3,9 @@
 //! 2.0, OAuth 1.0a application links).
 //!
 //! Each call is one request, never retried (a code or a request token works once), within
-//! the client's deadline, TLS verified, no redirect followed, its answer capped at 64 KiB
+//! the client's deadline, TLS verified unless the app says not to (a Data Center / Server app
+//! with `verify_tls` false: any certificate, handshake signatures still checked, as for
+//! integrations), no redirect followed, its answer capped at 64 KiB
 //! (crates/jira-http/src/exchange.rs). No error names a secret: a server's error code is
 //! repeated only when it is short and plain, and not when it contains a secret the call sent.
 
@@ -30,6 +32,7 @@ use crate::token_answer::{self, TokenProblem};
 #[derive(Clone)]
 pub struct ConsentClient {
     http: HttpsClient,
+    insecure: HttpsClient,
     timeout: Duration,
     user_agent: String,
     oauth1_keys: Arc<oauth1::KeyCache>,
@@ -55,6 +58,7 @@ impl ConsentClient {
     pub fn new(config: JiraHttpConfig) -> Result<Self, JiraHttpError> {
         Ok(Self {
             http: client::build(tls::verifying_config()?, config.timeout),
+            insecure: client::build(tls::insecure_config()?, config.timeout),
             timeout: config.timeout,
             user_agent: config.user_agent,
             oauth1_keys: Arc::default(),
@@ -66,9 +70,11 @@ impl ConsentClient {
         self.timeout
     }
 
-    /// Sends one request to `target` within the deadline.
+    /// Sends one request to `target` within the deadline, over the verifying client or, when
+    /// `verify_tls` is false, the one accepting any certificate.
     async fn send(
         &self,
+        verify_tls: bool,
         target: &url::Url,
         method: Method,
         authorization: Option<HeaderValue>,
@@ -84,7 +90,12 @@ impl ConsentClient {
             accept_json,
             body,
         };
-        match tokio::time::timeout(self.timeout, exchange::send(&self.http, call)).await {
+        let http = if verify_tls {
+            &self.http
+        } else {
+            &self.insecure
+        };
+        match tokio::time::timeout(self.timeout, exchange::send(http, call)).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(CallFailure::TooLarge)) => Err(ConsentError::InvalidBody(format!(
                 "{host} answered with more than {} KiB",
@@ -139,7 +150,14 @@ impl ConsentClient {
                 })?;
         header.set_sensitive(true);
         let answer = self
-            .send(&target, Method::POST, Some(header), Body::Empty, false)
+            .send(
+                consumer.verify_tls,
+                &target,
+                Method::POST,
+                Some(header),
+                Body::Empty,
+                false,
+            )
             .await?;
         let field = |name: &str| form_field(&answer.body, name);
         if !answer.status.is_success() {
@@ -200,7 +218,9 @@ impl ConsentApi for ConsentClient {
                 Body::Form(form.finish())
             }
         };
-        let answer = self.send(&target, Method::POST, None, body, true).await?;
+        let answer = self
+            .send(exchange.verify_tls, &target, Method::POST, None, body, true)
+            .await?;
         let mut sent = vec![&exchange.client_secret, &exchange.code];
         sent.extend(&exchange.code_verifier);
         let tokens = token_answer::read(answer.status, &answer.body).map_err(|p| match p {
@@ -245,7 +265,7 @@ impl ConsentApi for ConsentClient {
             )
         })?;
         let answer = self
-            .send(&target, Method::GET, Some(bearer), Body::Empty, true)
+            .send(true, &target, Method::GET, Some(bearer), Body::Empty, true)
             .await?;
         if !answer.status.is_success() {
             let code = json_error_code(&answer.body);

@@ -39,6 +39,7 @@ fn exchange(token_url: String, style: TokenStyle, verifier: Option<&str>) -> Cod
         code: Secret::new(CODE),
         redirect_uri: REDIRECT_URI.into(),
         code_verifier: verifier.map(Secret::new),
+        verify_tls: true,
     }
 }
 

@@ -43,6 +43,7 @@ fn consumer(base_url: String) -> OAuth1Consumer {
         base_url,
         consumer_key: CONSUMER.into(),
         private_key_pem: Secret::new(PRIVATE_PEM),
+        verify_tls: true,
     }
 }
 

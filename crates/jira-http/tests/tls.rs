@@ -1,23 +1,25 @@
 //! TLS for real: a self-signed HTTPS server on 127.0.0.1:0. Verification refuses it; an
-//! integration added with `--no-verify-tls` reaches it, over HTTP/2 when ALPN offers it.
+//! integration added with `--no-verify-tls` reaches it, over HTTP/2 when ALPN offers it, and
+//! so does the consent client for an app with `verify_tls` false.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use domain::ports::{CodeExchange, ConsentApi, ConsentError, TokenStyle};
 use domain::{
     BaseUrl, Credentials, Integration, IntegrationId, JiraApi, JiraError, Provider, Secret,
 };
 use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use jira_http::{HyperJira, JiraHttpConfig};
+use jira_http::{ConsentClient, HyperJira, JiraHttpConfig};
 use tokio::net::TcpListener;
 use tokio_rustls::rustls;
 
 /// Serves `{"version": "<HTTP version>", "path": "<path>"}` over TLS with a self-signed
-/// certificate for `localhost` and 127.0.0.1.
+/// certificate for `localhost` and 127.0.0.1; a token grant at a path ending in `/token`.
 async fn tls_server() -> std::net::SocketAddr {
     let cert =
         rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
@@ -46,7 +48,11 @@ async fn tls_server() -> std::net::SocketAddr {
                     return;
                 };
                 let svc = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
-                    let body = serde_json::json!({"version": format!("{:?}", req.version()), "path": req.uri().path()});
+                    let body = if req.uri().path().ends_with("/token") {
+                        serde_json::json!({"access_token": "at", "refresh_token": "rt", "expires_in": 60})
+                    } else {
+                        serde_json::json!({"version": format!("{:?}", req.version()), "path": req.uri().path()})
+                    };
                     Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(
                         body.to_string(),
                     ))))
@@ -103,4 +109,41 @@ async fn self_signed_is_refused_when_verifying_and_reached_when_not() {
         .unwrap();
     assert_eq!(body["path"], "/jira/rest/api/2/myself");
     assert_eq!(body["version"], "HTTP/2.0", "ALPN should pick HTTP/2");
+}
+
+#[tokio::test]
+async fn consent_exchange_verifies_tls_unless_the_app_says_not_to() {
+    let addr = tls_server().await;
+    let consent = ConsentClient::new(JiraHttpConfig {
+        timeout: Duration::from_secs(5),
+        ..JiraHttpConfig::default()
+    })
+    .unwrap();
+    let exchange = |verify_tls| CodeExchange {
+        token_url: format!(
+            "https://localhost:{}/jira/rest/oauth2/latest/token",
+            addr.port()
+        ),
+        style: TokenStyle::Form,
+        client_id: "cid".into(),
+        client_secret: Secret::new("secret"),
+        code: Secret::new("code"),
+        redirect_uri: "https://search.example.com/connect/callback".into(),
+        code_verifier: Some(Secret::new("verifier")),
+        verify_tls,
+    };
+
+    let err = consent.exchange_code(&exchange(true)).await.unwrap_err();
+    match &err {
+        ConsentError::Unreachable(detail) => {
+            assert!(detail.to_lowercase().contains("certificate"), "{detail}");
+        }
+        other => panic!("expected a refused certificate, got {other:?}"),
+    }
+
+    let grant = consent.exchange_code(&exchange(false)).await.unwrap();
+    assert_eq!(
+        (grant.access_token.expose(), grant.refresh_token.expose()),
+        ("at", "rt")
+    );
 }

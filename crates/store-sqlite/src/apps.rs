@@ -12,7 +12,7 @@ use crate::secrets::{self, Bundle, SecretOwner};
 use crate::{SqliteStore, SqliteStoreError};
 
 /// The public columns of an app, `created_at` in RFC 3339 to the second.
-const PUBLIC: &str = "id, kind, base_url, client_id, public_key_pem, \
+const PUBLIC: &str = "id, kind, base_url, client_id, public_key_pem, verify_tls, \
                       coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', created_at), created_at) \
                         AS created_at";
 
@@ -31,13 +31,14 @@ impl SqliteStore {
         );
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO oauth_apps (kind, base_url, client_id, public_key_pem, secret) \
-             VALUES (?, ?, ?, ?, '') RETURNING id",
+            "INSERT INTO oauth_apps (kind, base_url, client_id, public_key_pem, verify_tls, \
+             secret) VALUES (?, ?, ?, ?, ?, '') RETURNING id",
         )
         .bind(new.kind.as_str())
         .bind(new.base_url.as_ref().map(BaseUrl::as_str))
         .bind(&new.client_id)
         .bind(new.public_key_pem.as_deref())
+        .bind(new.verify_tls)
         .fetch_one(&mut *tx)
         .await?;
         let stored = secrets::encode(self.key.as_ref(), &SecretOwner::App(id), &bundle)?;
@@ -91,6 +92,7 @@ impl SqliteStore {
             client_id: public.client_id,
             secret,
             public_key_pem: public.public_key_pem,
+            verify_tls: public.verify_tls,
             created_at: public.created_at,
         }))
     }
@@ -113,6 +115,7 @@ struct Public {
     base_url: Option<String>,
     client_id: String,
     public_key_pem: Option<String>,
+    verify_tls: bool,
     created_at: String,
 }
 
@@ -129,6 +132,7 @@ impl Public {
             base_url: row.try_get("base_url")?,
             client_id: row.try_get("client_id")?,
             public_key_pem: row.try_get("public_key_pem")?,
+            verify_tls: row.try_get("verify_tls")?,
             created_at: row.try_get("created_at")?,
         })
     }
@@ -140,6 +144,7 @@ impl Public {
             base_url: self.base_url,
             client_id: self.client_id,
             public_key_pem: self.public_key_pem,
+            verify_tls: self.verify_tls,
             created_at: self.created_at,
         }
     }

@@ -26,6 +26,7 @@ pub async fn create<S: AdminStore + IntegrationStore>(
         client_secret: f.opt_secret("client_secret")?,
         consumer_key: f.opt_str("consumer_key")?,
         private_key: f.opt_secret("private_key")?,
+        verify_tls: f.opt_bool("verify_tls")?,
     };
     f.finish()?;
     let checked = check_app(&form).map_err(|e| {
@@ -61,6 +62,7 @@ pub async fn create<S: AdminStore + IntegrationStore>(
             client_id: checked.client_id,
             secret,
             public_key_pem,
+            verify_tls: checked.verify_tls,
         })
         .await?;
     let redirect = connect.map(ConnectSettings::callback_url);

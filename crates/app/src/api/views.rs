@@ -32,6 +32,7 @@ pub fn token(t: &TokenSummary) -> Value {
 }
 
 /// An app, public parts; `redirect_uri` is what to register at the authorization server.
+/// `verify_tls` is shown for the kinds that take it (Data Center and Server).
 pub fn app(a: &AppSummary, redirect_uri: Option<&str>) -> Value {
     let mut v = json!({
         "id": a.id.0,
@@ -41,6 +42,9 @@ pub fn app(a: &AppSummary, redirect_uri: Option<&str>) -> Value {
     });
     if let Some(base) = &a.base_url {
         v["base_url"] = json!(base);
+    }
+    if a.kind != domain::model::AppKind::Atlassian3lo {
+        v["verify_tls"] = json!(a.verify_tls);
     }
     match a.kind {
         domain::model::AppKind::ServerOAuth1 => {

@@ -25,6 +25,10 @@ async fn apps_of_each_kind_are_registered_read_and_deleted_without_their_secrets
     assert_eq!(three_lo["client_id"], "c-3lo");
     assert_eq!(three_lo["redirect_uri"], redirect.as_str());
     assert!(is_rfc3339_utc(&three_lo["created_at"]), "{three_lo}");
+    assert!(
+        three_lo.get("verify_tls").is_none(),
+        "3LO always verifies: {three_lo}"
+    );
     let dc = api
         .expect(
             201,
@@ -37,6 +41,20 @@ async fn apps_of_each_kind_are_registered_read_and_deleted_without_their_secrets
         )
         .await;
     assert_eq!(dc["base_url"], JIRA);
+    assert_eq!(dc["verify_tls"], true, "verified unless told otherwise");
+    // A Data Center with a self-signed certificate.
+    let dc_no_tls = api
+        .expect(
+            201,
+            "POST",
+            "/api/v1/apps",
+            Some(
+                json!({"kind": "dc-oauth2", "base_url": JIRA, "client_id": "c-dc2",
+                        "client_secret": "s3cret-dc2", "verify_tls": false}),
+            ),
+        )
+        .await;
+    assert_eq!(dc_no_tls["verify_tls"], false);
     // OAuth 1.0a with the product's key: the answer carries its public key.
     let given = api
         .expect(
@@ -50,6 +68,7 @@ async fn apps_of_each_kind_are_registered_read_and_deleted_without_their_secrets
         )
         .await;
     assert_eq!(given["consumer_key"], "ck");
+    assert_eq!(given["verify_tls"], true);
     assert_eq!(
         given["public_key"].as_str().unwrap().trim(),
         PUBLIC_PEM.trim(),
@@ -82,7 +101,13 @@ async fn apps_of_each_kind_are_registered_read_and_deleted_without_their_secrets
     let (raw, list) = api.list("/api/v1/apps").await;
     assert_eq!(
         list,
-        vec![three_lo.clone(), dc.clone(), given.clone(), generated]
+        vec![
+            three_lo.clone(),
+            dc.clone(),
+            dc_no_tls.clone(),
+            given.clone(),
+            generated
+        ]
     );
     for (answer, what) in [
         (&raw, "the list"),
@@ -114,7 +139,7 @@ async fn apps_of_each_kind_are_registered_read_and_deleted_without_their_secrets
             .await,
         404,
     );
-    assert_eq!(api.list("/api/v1/apps").await.1.len(), 3);
+    assert_eq!(api.list("/api/v1/apps").await.1.len(), 4);
 }
 
 #[tokio::test]
@@ -134,6 +159,18 @@ async fn app_mistakes_are_400_naming_the_field_and_store_nothing() {
             json!({"kind": "atlassian-3lo", "client_id": "c", "client_secret": "s", "base_url": JIRA}),
             "base_url",
             "does not take base_url",
+        ),
+        (
+            json!({"kind": "atlassian-3lo", "client_id": "c", "client_secret": "s",
+                   "verify_tls": false}),
+            "verify_tls",
+            "does not take verify_tls",
+        ),
+        (
+            json!({"kind": "dc-oauth2", "base_url": JIRA, "client_id": "c", "client_secret": "s",
+                   "verify_tls": "no"}),
+            "verify_tls",
+            "must be",
         ),
         (
             json!({"kind": "dc-oauth2", "base_url": JIRA, "client_id": "c", "client_secret": "s",

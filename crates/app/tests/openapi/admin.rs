@@ -458,7 +458,8 @@ async fn every_documented_admin_and_connect_status_and_body_occurs() {
         a,
         Some(
             json!({"kind": "dc-oauth2", "base_url": "https://jira.example.com",
-                                              "client_id": "c", "client_secret": "s"}),
+                                              "client_id": "c", "client_secret": "s",
+                                              "verify_tls": false}),
         ),
     )
     .await;

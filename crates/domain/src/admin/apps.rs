@@ -22,6 +22,9 @@ pub struct AppForm {
     pub consumer_key: Option<String>,
     /// OAuth 1.0a private key (PEM); omitted: the service generates one.
     pub private_key: Option<Secret>,
+    /// Whether the Jira's TLS certificate is verified (Data Center and Server kinds);
+    /// omitted: `true`.
+    pub verify_tls: Option<bool>,
 }
 
 /// An app whose fields passed the rules: the kind, its Jira, its client id (or consumer key)
@@ -36,6 +39,8 @@ pub struct CheckedApp {
     pub client_id: String,
     /// The client secret, or the private key when given.
     pub secret: Option<Secret>,
+    /// Whether the Jira's TLS certificate is verified (always `true` for Atlassian 3LO).
+    pub verify_tls: bool,
 }
 
 /// Longest client id or consumer key.
@@ -46,7 +51,7 @@ const MAX_ID_LEN: usize = 512;
 ///
 /// # Errors
 /// [`InvalidInput`] naming the field (`kind`, `base_url`, `client_id`, `client_secret`,
-/// `consumer_key`, `private_key`, `allow_http`) first in the message.
+/// `consumer_key`, `private_key`, `allow_http`, `verify_tls`) first in the message.
 pub fn check_app(form: &AppForm) -> Result<CheckedApp, InvalidInput> {
     let kind: AppKind = form
         .kind
@@ -59,11 +64,24 @@ pub fn check_app(form: &AppForm) -> Result<CheckedApp, InvalidInput> {
         ("client_secret", form.client_secret.is_some()),
         ("consumer_key", form.consumer_key.is_some()),
         ("private_key", form.private_key.is_some()),
+        ("verify_tls", form.verify_tls.is_some()),
     ];
     let takes: &[&str] = match kind {
         AppKind::Atlassian3lo => &["client_id", "client_secret"],
-        AppKind::DcOAuth2 => &["base_url", "allow_http", "client_id", "client_secret"],
-        AppKind::ServerOAuth1 => &["base_url", "allow_http", "consumer_key", "private_key"],
+        AppKind::DcOAuth2 => &[
+            "base_url",
+            "allow_http",
+            "client_id",
+            "client_secret",
+            "verify_tls",
+        ],
+        AppKind::ServerOAuth1 => &[
+            "base_url",
+            "allow_http",
+            "consumer_key",
+            "private_key",
+            "verify_tls",
+        ],
     };
     if let Some((field, _)) = given.iter().find(|(f, set)| *set && !takes.contains(f)) {
         return Err(InvalidInput::new(format!(
@@ -121,6 +139,7 @@ pub fn check_app(form: &AppForm) -> Result<CheckedApp, InvalidInput> {
         base_url,
         client_id: id.to_owned(),
         secret,
+        verify_tls: form.verify_tls.unwrap_or(true),
     })
 }
 
@@ -176,13 +195,16 @@ mod tests {
             ..form("dc-oauth2")
         })
         .unwrap();
+        assert!(dc.verify_tls, "verify_tls defaults to true");
         assert_eq!(dc.base_url.unwrap().as_str(), "https://jira.example.com");
         let o1 = check_app(&AppForm {
             base_url: Some("https://jira.example.com".into()),
             consumer_key: Some("ck".into()),
+            verify_tls: Some(false),
             ..form("server-oauth1")
         })
         .unwrap();
+        assert!(!o1.verify_tls);
         assert_eq!((o1.client_id.as_str(), o1.secret), ("ck", None));
     }
 
@@ -203,6 +225,15 @@ mod tests {
                     ..form("server-oauth1")
                 },
                 "client_id: an app of kind server-oauth1 does not take client_id",
+            ),
+            (
+                AppForm {
+                    client_id: Some("c".into()),
+                    client_secret: Some(Secret::new("s")),
+                    verify_tls: Some(false),
+                    ..form("atlassian-3lo")
+                },
+                "verify_tls: an app of kind atlassian-3lo does not take verify_tls",
             ),
             (
                 form("dc-oauth2"),

@@ -213,7 +213,7 @@ impl<'a, S: AdminStore + IntegrationStore, C: ConsentApi> Connections<'a, S, C> 
                     provider: Provider::JiraServer,
                     name: IntegrationName::of_host(&base_url),
                     base_url,
-                    verify_tls: true,
+                    verify_tls: consumer.verify_tls,
                     credentials: Credentials::OAuth1 {
                         consumer_key: consumer.consumer_key,
                         private_key_pem: consumer.private_key_pem,
@@ -282,6 +282,7 @@ impl<'a, S: AdminStore + IntegrationStore, C: ConsentApi> Connections<'a, S, C> 
             code: Secret::new(code),
             redirect_uri: self.settings.callback_url(),
             code_verifier: pkce_verifier,
+            verify_tls: app.kind == AppKind::Atlassian3lo || app.verify_tls,
         };
         let grant = match self.consent.exchange_code(&exchange).await {
             Ok(g) => g,
@@ -298,7 +299,7 @@ impl<'a, S: AdminStore + IntegrationStore, C: ConsentApi> Connections<'a, S, C> 
                 provider: Provider::JiraServer,
                 name: IntegrationName::of_host(&base_url),
                 base_url,
-                verify_tls: true,
+                verify_tls: app.verify_tls,
                 credentials: Credentials::OAuth2 {
                     client_id: app.client_id.clone(),
                     token_url,
@@ -409,6 +410,7 @@ fn consumer_of(app: &OAuthApp) -> Result<OAuth1Consumer, AdminError> {
         base_url: app_base(app)?.as_str().to_owned(),
         consumer_key: app.client_id.clone(),
         private_key_pem: app.secret.clone(),
+        verify_tls: app.verify_tls,
     })
 }
 

@@ -79,6 +79,8 @@ pub struct NewApp {
     pub secret: Secret,
     /// OAuth 1.0a: the public key (PEM, SPKI) to paste into Jira's application link.
     pub public_key_pem: Option<String>,
+    /// Whether the Jira's TLS certificate is verified (always `true` for Atlassian 3LO).
+    pub verify_tls: bool,
 }
 
 /// A stored app, secret included (never shown: see [`OAuthApp::summary`]).
@@ -96,6 +98,8 @@ pub struct OAuthApp {
     pub secret: Secret,
     /// OAuth 1.0a: the public key (PEM) to paste into Jira.
     pub public_key_pem: Option<String>,
+    /// Whether the Jira's TLS certificate is verified (always `true` for Atlassian 3LO).
+    pub verify_tls: bool,
     /// When it was stored (RFC 3339, UTC).
     pub created_at: String,
 }
@@ -113,6 +117,8 @@ pub struct AppSummary {
     pub client_id: String,
     /// OAuth 1.0a: the public key (PEM) to paste into Jira.
     pub public_key_pem: Option<String>,
+    /// Whether the Jira's TLS certificate is verified (always `true` for Atlassian 3LO).
+    pub verify_tls: bool,
     /// When it was stored (RFC 3339, UTC).
     pub created_at: String,
 }
@@ -126,6 +132,7 @@ impl OAuthApp {
             base_url: self.base_url.as_ref().map(|b| b.as_str().to_owned()),
             client_id: self.client_id.clone(),
             public_key_pem: self.public_key_pem.clone(),
+            verify_tls: self.verify_tls,
             created_at: self.created_at.clone(),
         }
     }

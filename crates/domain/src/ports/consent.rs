@@ -54,6 +54,9 @@ pub struct CodeExchange {
     pub redirect_uri: String,
     /// The PKCE verifier (Data Center).
     pub code_verifier: Option<Secret>,
+    /// Whether the token endpoint's TLS certificate is verified (the app's setting; always
+    /// `true` for Atlassian).
+    pub verify_tls: bool,
 }
 
 /// What a token endpoint grants. `Debug` prints no secret.
@@ -77,6 +80,8 @@ pub struct OAuth1Consumer {
     pub consumer_key: String,
     /// The RSA private key (PEM, PKCS#8 or PKCS#1).
     pub private_key_pem: Secret,
+    /// Whether Jira's TLS certificate is verified (the app's setting).
+    pub verify_tls: bool,
 }
 
 /// An OAuth 1.0a token and its secret. `Debug` prints no secret.

@@ -36,6 +36,7 @@ fn apps() -> [NewApp; 2] {
             client_id: "client".into(),
             secret: Secret::new(SECRETS[0]),
             public_key_pem: None,
+            verify_tls: true,
         },
         NewApp {
             kind: AppKind::ServerOAuth1,
@@ -43,6 +44,7 @@ fn apps() -> [NewApp; 2] {
             client_id: "consumer".into(),
             secret: Secret::new(format!("-----BEGIN PRIVATE KEY-----\n{}\n", SECRETS[1])),
             public_key_pem: Some("-----BEGIN PUBLIC KEY-----\nAAAA\n".into()),
+            verify_tls: false,
         },
     ]
 }

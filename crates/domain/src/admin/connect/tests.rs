@@ -38,12 +38,13 @@ impl FakeConsent {
 impl ConsentApi for FakeConsent {
     async fn exchange_code(&self, e: &CodeExchange) -> Result<TokenGrant, ConsentError> {
         self.log(format!(
-            "exchange {} {:?} {} {} verifier={}",
+            "exchange {} {:?} {} {} verifier={} tls={}",
             e.token_url,
             e.style,
             e.code.expose(),
             e.redirect_uri,
-            e.code_verifier.as_ref().map_or("-", |v| v.expose())
+            e.code_verifier.as_ref().map_or("-", |v| v.expose()),
+            e.verify_tls
         ));
         if self.refuse {
             return Err(Self::refused());
@@ -67,7 +68,10 @@ impl ConsentApi for FakeConsent {
         c: &OAuth1Consumer,
         callback: &str,
     ) -> Result<OAuth1Token, ConsentError> {
-        self.log(format!("request-token {} {callback}", c.consumer_key));
+        self.log(format!(
+            "request-token {} {callback} tls={}",
+            c.consumer_key, c.verify_tls
+        ));
         if self.refuse {
             return Err(Self::refused());
         }
@@ -78,14 +82,15 @@ impl ConsentApi for FakeConsent {
     }
     async fn oauth1_access_token(
         &self,
-        _c: &OAuth1Consumer,
+        c: &OAuth1Consumer,
         rt: &OAuth1Token,
         verifier: &Secret,
     ) -> Result<OAuth1Token, ConsentError> {
         self.log(format!(
-            "access-token {} {}",
+            "access-token {} {} tls={}",
             rt.token.expose(),
-            verifier.expose()
+            verifier.expose(),
+            c.verify_tls
         ));
         Ok(OAuth1Token {
             token: Secret::new("at1"),
@@ -125,6 +130,11 @@ fn state_of(n: u8) -> String {
 }
 
 async fn world(kind: AppKind) -> (InMemoryStore, Org, AppId) {
+    world_tls(kind, true).await
+}
+
+/// One org and one app of `kind` whose Jira's certificate is verified or not.
+async fn world_tls(kind: AppKind, verify_tls: bool) -> (InMemoryStore, Org, AppId) {
     let store = InMemoryStore::new();
     let org = store.seed_org("acme");
     let base_url = (kind != AppKind::Atlassian3lo)
@@ -136,6 +146,7 @@ async fn world(kind: AppKind) -> (InMemoryStore, Org, AppId) {
             client_id: "cid".into(),
             secret: Secret::new("app-secret"),
             public_key_pem: None,
+            verify_tls,
         })
         .await
         .unwrap();
@@ -224,7 +235,7 @@ async fn atlassian_3lo_with_one_site_stores_a_cloud_integration() {
     assert_eq!(
         consent.calls(),
         vec![
-            "exchange https://auth.example.com/oauth/token Json c1 https://search.example.com/connect/callback verifier=-".to_owned(),
+            "exchange https://auth.example.com/oauth/token Json c1 https://search.example.com/connect/callback verifier=- tls=true".to_owned(),
             "sites https://api.example.com at".to_owned(),
         ]
     );
@@ -362,7 +373,7 @@ async fn data_center_sends_pkce_and_stores_a_server_integration() {
     assert_eq!(
         consent.calls(),
         vec![format!(
-            "exchange https://jira.example.com/jira/rest/oauth2/latest/token Form dc https://search.example.com/connect/callback verifier={verifier}"
+            "exchange https://jira.example.com/jira/rest/oauth2/latest/token Form dc https://search.example.com/connect/callback verifier={verifier} tls=true"
         )]
     );
     let list = store.list_integrations(Some(org.id)).await.unwrap();
@@ -371,6 +382,70 @@ async fn data_center_sends_pkce_and_stores_a_server_integration() {
         (Provider::JiraServer, AuthMethod::OAuth2)
     );
     assert_eq!(list[0].base_url, "https://jira.example.com/jira");
+    assert!(list[0].verify_tls, "verified like the app");
+}
+
+#[tokio::test]
+async fn apps_without_tls_verification_pass_it_to_jira_and_to_the_integration() {
+    let (store, org, app) = world_tls(AppKind::DcOAuth2, false).await;
+    let consent = FakeConsent::default();
+    let s = settings();
+    let c = Connections::new(&store, &consent, &s);
+    c.start(org.id, app, RETURN, &random(6), 0).await.unwrap();
+    let CallbackOutcome::Redirect(url) = c
+        .callback(
+            &CallbackParams {
+                code: Some("dc".into()),
+                ..params(&state_of(6))
+            },
+            1,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(url.contains("status=connected"), "{url}");
+    let calls = consent.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(calls[0].starts_with("exchange "), "{calls:?}");
+    assert!(calls[0].ends_with(" tls=false"), "{calls:?}");
+    let list = store.list_integrations(Some(org.id)).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(
+        !list[0].verify_tls,
+        "the integration does not verify either"
+    );
+    let i = store.integration(list[0].id).await.unwrap().unwrap();
+    assert!(!i.verify_tls);
+
+    let (store, org, app) = world_tls(AppKind::ServerOAuth1, false).await;
+    let consent = FakeConsent::default();
+    let c = Connections::new(&store, &consent, &s);
+    c.start(org.id, app, RETURN, &random(7), 0).await.unwrap();
+    let CallbackOutcome::Redirect(url) = c
+        .callback(
+            &CallbackParams {
+                oauth_token: Some("rt1".into()),
+                oauth_verifier: Some("v".into()),
+                ..params(&state_of(7))
+            },
+            1,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(url.contains("status=connected"), "{url}");
+    let calls = consent.calls();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().all(|c| c.ends_with(" tls=false")), "{calls:?}");
+    let list = store.list_integrations(Some(org.id)).await.unwrap();
+    assert!(
+        !list[0].verify_tls,
+        "the OAuth 1.0a integration does not verify"
+    );
 }
 
 #[tokio::test]
@@ -387,7 +462,7 @@ async fn oauth1_gets_a_request_token_first_and_checks_it_comes_back() {
     assert_eq!(
         consent.calls(),
         vec![format!(
-            "request-token cid https://search.example.com/connect/callback?state={}",
+            "request-token cid https://search.example.com/connect/callback?state={} tls=true",
             state_of(4)
         )]
     );

@@ -265,6 +265,7 @@ impl AdminStore for InMemoryStore {
             client_id: new.client_id.clone(),
             secret: new.secret.clone(),
             public_key_pem: new.public_key_pem.clone(),
+            verify_tls: new.verify_tls,
             created_at: now_rfc3339(),
         });
         Ok(id)

@@ -5,9 +5,10 @@ use super::fixtures::{every_app, every_stage, pending, state, unknown_org};
 use crate::model::{AppId, OAuthApp};
 use crate::ports::{AdminStore, IntegrationStore};
 
-/// Apps come back from `app` as given (secret included) with a new id each and their
-/// creation time; `list_apps` lists their public parts by id; `remove_app` deletes one with
-/// its connections in flight, and gives `false` for an unknown (or removed) id.
+/// Apps come back from `app` as given (secret included, `verify_tls` as given, `false` too)
+/// with a new id each and their creation time; `list_apps` lists their public parts by id;
+/// `remove_app` deletes one with its connections in flight, and gives `false` for an unknown
+/// (or removed) id.
 pub async fn apps_round_trip_and_go_with_their_connections<S>(store: &S)
 where
     S: IntegrationStore + AdminStore,
@@ -29,6 +30,7 @@ where
             client_id: new.client_id,
             secret: new.secret,
             public_key_pem: new.public_key_pem,
+            verify_tls: new.verify_tls,
             created_at: String::new(),
         });
     }

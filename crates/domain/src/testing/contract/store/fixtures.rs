@@ -203,8 +203,8 @@ pub(super) fn is_utc_rfc3339(s: &str) -> bool {
         && field(17).is_some_and(|s| s < 61)
 }
 
-/// One app of each kind: with and without a base URL and a public key, secrets a store must
-/// escape.
+/// One app of each kind: with and without a base URL and a public key, TLS verified or not,
+/// secrets a store must escape.
 pub(super) fn every_app() -> Vec<NewApp> {
     vec![
         NewApp {
@@ -213,6 +213,7 @@ pub(super) fn every_app() -> Vec<NewApp> {
             client_id: "3lo-client-id".into(),
             secret: Secret::new("3lo \"client\" secret \\ é\n"),
             public_key_pem: None,
+            verify_tls: true,
         },
         NewApp {
             kind: AppKind::DcOAuth2,
@@ -220,6 +221,7 @@ pub(super) fn every_app() -> Vec<NewApp> {
             client_id: "dc-client-id".into(),
             secret: Secret::new("dc-client-secret"),
             public_key_pem: None,
+            verify_tls: true,
         },
         NewApp {
             kind: AppKind::ServerOAuth1,
@@ -231,6 +233,7 @@ pub(super) fn every_app() -> Vec<NewApp> {
             public_key_pem: Some(
                 "-----BEGIN PUBLIC KEY-----\nMIIBIjANBg\n-----END PUBLIC KEY-----\n".into(),
             ),
+            verify_tls: false,
         },
     ]
 }
