@@ -18,8 +18,46 @@ pub async fn create<S: AdminStore + IntegrationStore>(
     connect: Option<&ConnectSettings>,
     mut f: Fields,
 ) -> Result<Response<Full<Bytes>>, ApiError> {
+    let kind = f.str("kind")?;
+    // What the kind takes; anything else, even `null`, is refused as `check_app` words it.
+    let known: &[&str] = match kind.parse::<AppKind>() {
+        Ok(AppKind::Atlassian3lo) => &["client_id", "client_secret"],
+        Ok(AppKind::DcOAuth2) => &[
+            "base_url",
+            "allow_http",
+            "verify_tls",
+            "client_id",
+            "client_secret",
+        ],
+        Ok(AppKind::ServerOAuth1) => &[
+            "base_url",
+            "allow_http",
+            "verify_tls",
+            "consumer_key",
+            "private_key",
+        ],
+        Err(_) => &[],
+    };
+    const APP_FIELDS: [&str; 7] = [
+        "base_url",
+        "allow_http",
+        "verify_tls",
+        "client_id",
+        "client_secret",
+        "consumer_key",
+        "private_key",
+    ];
+    let other_kinds_field = f
+        .unknown_among(known)
+        .filter(|field| APP_FIELDS.contains(&field.as_str()));
+    if let (Ok(kind), Some(field)) = (kind.parse::<AppKind>(), other_kinds_field) {
+        return Err(ApiError::field(
+            &field,
+            format!("{field}: an app of kind {kind} does not take {field}"),
+        ));
+    }
     let form = AppForm {
-        kind: f.str("kind")?,
+        kind,
         base_url: f.opt_str("base_url")?,
         allow_http: f.opt_bool("allow_http")?.unwrap_or(false),
         client_id: f.opt_str("client_id")?,

@@ -216,15 +216,43 @@ fn auth_input(
         .parse()
         .map_err(|e: domain::InvalidInput| ApiError::from(AdminError::Invalid(e)))?;
     let (first_name, second_name) = secret_fields(method, provider);
+    // The plain inputs are the CLI's flags: the domain's rules judge them (a flag given for a
+    // method that does not take it). Sent as `null`, one still counts as given there, as
+    // `additionalProperties` says. Any other field but this method's secrets does not apply.
+    const PLAIN: [&str; 5] = [
+        "user",
+        "client_id",
+        "token_url",
+        "consumer_key",
+        "private_key",
+    ];
+    let mut known = vec!["method", first_name];
+    known.extend(second_name);
+    known.extend_from_slice(&PLAIN);
+    if let Some(field) = auth.unknown_among(&known) {
+        let field = auth.name(&field);
+        return Err(ApiError::field(
+            &field,
+            format!("{field} does not apply to auth.method {method_text}"),
+        ));
+    }
+    let sent = |auth: &Fields, k: &str| auth.has_key(k);
+    let plain = |auth: &mut Fields, k: &str| -> Result<Option<String>, ApiError> {
+        let given = sent(auth, k);
+        Ok(auth.opt_str(k)?.or_else(|| given.then(String::new)))
+    };
     let mut form = IntegrationForm {
         auth: method_text.clone(),
-        user: auth.opt_str("user")?,
-        client_id: auth.opt_str("client_id")?,
-        token_url: auth.opt_str("token_url")?,
-        consumer_key: auth.opt_str("consumer_key")?,
+        user: plain(&mut auth, "user")?,
+        client_id: plain(&mut auth, "client_id")?,
+        token_url: plain(&mut auth, "token_url")?,
+        consumer_key: plain(&mut auth, "consumer_key")?,
         ..IntegrationForm::default()
     };
-    let private_key = auth.opt_secret("private_key")?;
+    let key_sent = auth.has_key("private_key");
+    let private_key = auth
+        .opt_secret("private_key")?
+        .or_else(|| key_sent.then(|| Secret::new("")));
     form.private_key_pem = private_key.clone();
     let first = auth.opt_secret(first_name)?;
     let second = match second_name {

@@ -287,12 +287,26 @@ impl Fields {
     ///
     /// # Errors
     /// 400 naming the field.
-    /// A field sent as `null` counts as not sent, here as everywhere.
+    /// An unknown field is refused even as `null`: `null` means "not sent" only for a field
+    /// the body takes.
     pub fn finish(self) -> Result<(), ApiError> {
-        match self.map.iter().find(|(_, v)| !v.is_null()) {
+        match self.map.keys().next() {
             None => Ok(()),
-            Some((key, _)) => Err(ApiError::field(&self.name(key), "unknown field")),
+            Some(key) => Err(ApiError::field(&self.name(key), "unknown field")),
         }
+    }
+
+    /// Whether the field was sent at all, `null` included.
+    pub fn has_key(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// The first field sent (`null` ones too) that is not among `known`.
+    pub fn unknown_among(&self, known: &[&str]) -> Option<String> {
+        self.map
+            .keys()
+            .find(|k| !known.contains(&k.as_str()))
+            .cloned()
     }
 }
 
@@ -340,9 +354,12 @@ mod tests {
     }
 
     #[test]
-    fn a_null_field_is_a_field_not_sent() {
-        let f = Fields::of_body(Some("application/json"), br#"{"password":null}"#, false).unwrap();
-        assert!(f.finish().is_ok());
+    fn an_unknown_field_is_refused_even_as_null() {
+        let mut f =
+            Fields::of_body(Some("application/json"), br#"{"name":null,"":null}"#, false).unwrap();
+        assert_eq!(f.opt_str("name").unwrap(), None, "null: not sent");
+        assert_eq!(f.unknown_among(&["name"]).as_deref(), Some(""));
+        assert_eq!(f.finish().unwrap_err().errors.unwrap()[""], "unknown field");
     }
 
     #[test]
