@@ -236,9 +236,17 @@ fn auth_input(
             format!("{field} does not apply to auth.method {method_text}"),
         ));
     }
-    let sent = |auth: &Fields, k: &str| auth.has_key(k);
+    // `null` for a flag this method takes is "not sent"; for one it does not take, a flag given.
+    let takes: &[&str] = match method {
+        AuthMethod::Pat => &[],
+        AuthMethod::Basic => &["user"],
+        AuthMethod::OAuth1 => &["consumer_key", "private_key"],
+        AuthMethod::OAuth2 => &["client_id", "token_url"],
+        AuthMethod::ConnectJwt => &["client_id"],
+    };
+    let given_as_null = |auth: &Fields, k: &str| auth.has_key(k) && !takes.contains(&k);
     let plain = |auth: &mut Fields, k: &str| -> Result<Option<String>, ApiError> {
-        let given = sent(auth, k);
+        let given = given_as_null(auth, k);
         Ok(auth.opt_str(k)?.or_else(|| given.then(String::new)))
     };
     let mut form = IntegrationForm {
@@ -249,7 +257,7 @@ fn auth_input(
         consumer_key: plain(&mut auth, "consumer_key")?,
         ..IntegrationForm::default()
     };
-    let key_sent = auth.has_key("private_key");
+    let key_sent = given_as_null(&auth, "private_key");
     let private_key = auth
         .opt_secret("private_key")?
         .or_else(|| key_sent.then(|| Secret::new("")));
