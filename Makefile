@@ -8,7 +8,7 @@ DURATION ?= 30m
 # Seconds `make fuzz` runs each fuzz target (`make test` runs them for 30).
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build release demo demo-check test lint deny fmt bench soak prism schemathesis fuzz clean
+.PHONY: all build release demo demo-check test lint deny fmt bench bench-callgrind soak prism schemathesis fuzz clean
 
 all: build
 
@@ -56,6 +56,11 @@ fuzz:
 ## Measure jira-search against jira-sim (both cache adapters) and rewrite docs/benchmarks.md.
 bench:
 	@scripts/bench.sh
+
+## Only the instructions per request under callgrind (a cache hit against /healthz), printed;
+## quick enough to run after each change while optimising (docs/benchmarks.md).
+bench-callgrind:
+	@scripts/bench.sh callgrind
 
 ## Run the service for DURATION (default 30m) under mixed traffic at half its measured capacity
 ## while faults come and go; report errors (expected, unexpected), p50/p99 per minute and the

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: release build, then crates/bench measures jira-search against jira-sim with
 # both cache adapters and rewrites docs/benchmarks.md. Needs a Redis: uses $REDIS_URL or
-# 127.0.0.1:6379 when one answers, else starts its own (stopped by its PID on exit).
+# 127.0.0.1:6379 when one answers, else starts its own (stopped by its PID on exit), and
+# valgrind (installed when missing) for the instructions per request.
+# `scripts/bench.sh callgrind` (`make bench-callgrind`): that last figure alone, printed on
+# stdout, no Redis, no file written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +16,13 @@ source scripts/lib/net.sh
 source scripts/lib/redis.sh
 
 LOG_TAG=bench
+ensure_pkg valgrind valgrind
+
+if [[ "${1:-}" == callgrind ]]; then
+  cargo build --release --locked -p app -p jira-sim -p bench
+  exec target/release/jira-search-bench callgrind --bin-dir target/release
+fi
+
 trap redis_cleanup EXIT
 redis_ensure
 

@@ -27,6 +27,7 @@ CONNECT_APP=com.example.jira-search; CONNECT_SECRET=demo-connect-shared-secret
 LOG_TAG=demo
 ensure_pkg jq jq # reads the simulator's data below
 ensure_pkg curl curl # registers the demo's OAuth app through the admin API
+ensure_pkg python3 python3 # the picker page's backend (examples/picker/server.py)
 
 pids=()
 cleanup() {
@@ -40,6 +41,10 @@ if port_in_use "$PORT"; then
   echo "demo: port $PORT is taken; run with DEMO_PORT=<free port> make demo" >&2
   exit 1
 fi
+# The picker page (examples/picker) and its backend: the one origin CORS lets call the searches.
+PICKER_PORT=${DEMO_PICKER_PORT:-$((PORT + 1))}
+if port_in_use "$PICKER_PORT"; then PICKER_PORT=$(free_port); fi
+PICKER="http://127.0.0.1:$PICKER_PORT"
 
 rm -rf "$DEMO_DIR" && mkdir -p "$DEMO_DIR"
 
@@ -91,7 +96,7 @@ ADMIN=$("$JS" token add --admin --name "demo backend")
 BASE="http://127.0.0.1:$PORT"
 RETURN_URL="$SIM_CLOUD/_sim/return"
 LISTEN_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" CONNECT_RETURN_URLS="$RETURN_URL" \
-  ATLASSIAN_AUTH_URL="$SIM_CLOUD" ATLASSIAN_API_URL="$SIM_CLOUD" \
+  ATLASSIAN_AUTH_URL="$SIM_CLOUD" ATLASSIAN_API_URL="$SIM_CLOUD" CORS_ALLOWED_ORIGINS="$PICKER" \
   "$JS" serve 2>"$DEMO_DIR/jira-search.log" &
 pids+=($!)
 for _ in $(seq 1 100); do port_in_use "$PORT" && break; sleep 0.05; done
@@ -120,6 +125,19 @@ CONNECT_BODY="{\"app\":$APP_ID,\"return_url\":\"$RETURN_URL\"}"
 DEMO_AUTHORIZE_URL=$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
   -d "$CONNECT_BODY" "$BASE/api/v1/orgs/demo/connections" | jq -er .authorize_url) \
   || { echo "demo: the admin API did not start a connection" >&2; exit 1; }
+# The picker page's backend: a signing key for org "demo" (the admin API shows its secret once;
+# the backend keeps it in a file only it reads), then examples/picker/server.py, which mints a
+# browser token for the page from it.
+(umask 077 && curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"name":"picker page"}' "$BASE/api/v1/orgs/demo/signing-keys" >"$DEMO_DIR/signing-key.json") \
+  || { echo "demo: the admin API did not make a signing key" >&2; exit 1; }
+python3 examples/picker/server.py --service "$BASE" --org demo --key-file "$DEMO_DIR/signing-key.json" \
+  --server-integration "$SERVER_ID" --project "$PROJECT" --cloud-integration "$CLOUD_ID" \
+  --field customfield_10100 --port "$PICKER_PORT" >"$DEMO_DIR/picker.out" 2>"$DEMO_DIR/picker.log" &
+pids+=($!)
+for _ in $(seq 1 100); do [[ -s "$DEMO_DIR/picker.out" ]] && break; sleep 0.05; done
+grep -q "listening on $PICKER/" "$DEMO_DIR/picker.out" \
+  || { cat "$DEMO_DIR/picker.log"; echo "demo: the picker page's backend did not start" >&2; exit 1; }
 S="$BASE/extensions/jira-server/search/demo/$SERVER_ID/"
 C="$BASE/extensions/jira/search/demo/$CLOUD_ID/"
 # One search per branch: "comment|url".
@@ -180,7 +198,12 @@ product's backend does with its admin token (docs/onboarding.md):
   curl -s -H "\$AUTH" '$BASE/extensions/jira/search/demo/INTEGRATION_ID/?field=assignee&query=$QUERY'
   curl -s -H "\$ADMIN" '$BASE/api/v1/orgs/demo/integrations'
 
-Logs: $DEMO_DIR/jira-search.log.
+Pickers in the browser (assignee, issue, a custom field), calling jira-search directly with a
+browser token from their backend (examples/picker/server.py; CORS_ALLOWED_ORIGINS=$PICKER):
+
+  $PICKER/
+
+Logs: $DEMO_DIR/jira-search.log, $DEMO_DIR/picker.log.
 MSG
 
 if [[ "${DEMO_CHECK:-}" == 1 ]]; then
@@ -219,6 +242,32 @@ if [[ "${DEMO_CHECK:-}" == 1 ]]; then
     fi
   else
     echo "demo-check: FAIL the 3LO connection: authorize=${authorize:-none} callback=${callback:-none} landed=${landed:-none}"; failed=1
+  fi
+  # The picker page: the page, a browser token from its backend, then what the browser does
+  # with it: a CORS preflight and a search from the page's origin.
+  page=$(curl -sf "$PICKER/") || page=
+  if [[ "$page" == *'role="combobox"'* ]]; then echo "demo-check: ok   picker page $PICKER/"
+  else echo "demo-check: FAIL the picker page $PICKER/"; failed=1; fi
+  browser_token=$(curl -sf "$PICKER/token" | jq -er .token) || browser_token=
+  picker_search="$S?field=assignee&query=$QUERY&project=$PROJECT"
+  preflight=$(curl -s -o /dev/null -D - -X OPTIONS -H "Origin: $PICKER" \
+    -H 'Access-Control-Request-Method: GET' -H 'Access-Control-Request-Headers: authorization' "$picker_search")
+  if [[ "$preflight" == 'HTTP/1.1 204'* && "${preflight,,}" == *"access-control-allow-origin: ${PICKER,,}"* ]]; then
+    echo "demo-check: ok   CORS preflight from $PICKER"
+  else
+    echo "demo-check: FAIL CORS preflight from $PICKER -> ${preflight%%$'\r'*}"; failed=1
+  fi
+  if [[ -n "$browser_token" ]]; then
+    answer=$(curl -s -D "$DEMO_DIR/picker-search.head" -w '\n%{http_code}' -H "Origin: $PICKER" \
+      -H "Authorization: Bearer $browser_token" "$picker_search")
+    code=${answer##*$'\n'}; body=${answer%$'\n'*}
+    if [[ "$code" == 200 && "$body" == '[{"value":'* ]] && grep -qi "^access-control-allow-origin: $PICKER" "$DEMO_DIR/picker-search.head"; then
+      echo "demo-check: ok   search with the picker's browser token from $PICKER"
+    else
+      echo "demo-check: FAIL search with the picker's browser token -> HTTP $code $body"; failed=1
+    fi
+  else
+    echo "demo-check: FAIL no browser token from $PICKER/token"; failed=1
   fi
   exit $failed
 fi

@@ -153,7 +153,9 @@ PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
 # Where connections may send the browser back to: a page nobody serves (no run follows it).
 RETURN_PREFIX="https://product.example.com/settings"
+# CORS on, so the search routes' OPTIONS (preflights) answer 204 for this origin and 403 else.
 LISTEN_ADDR="127.0.0.1:$PORT" PUBLIC_URL="$BASE" CONNECT_RETURN_URLS="$RETURN_PREFIX" \
+  CORS_ALLOWED_ORIGINS="https://app.example.com" \
   "$JS" serve 2>"$work/jira-search.log" &
 pids+=($!)
 for _ in $(seq 1 100); do port_in_use "$PORT" && break; sleep 0.05; done

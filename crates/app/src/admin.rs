@@ -1,5 +1,5 @@
 //! The administrative commands: a thin face over the domain's administration use cases
-//! (orgs, integrations, tokens), plus what only the SQLite store does (backup, secret key).
+//! (orgs, integrations, tokens, signing keys), plus what only the SQLite store does (backup, secret key).
 
 use std::io::{BufRead, Read};
 
@@ -8,7 +8,8 @@ use domain::{Administration, IntegrationId, Secret, Slug};
 use store_sqlite::{SecretKey, SqliteStore};
 
 use crate::config::{
-    Command, IntegrationAddArgs, IntegrationCommand, OrgCommand, SecretKeyCommand, TokenCommand,
+    Command, IntegrationAddArgs, IntegrationCommand, OrgCommand, SecretKeyCommand,
+    SigningKeyCommand, TokenCommand,
 };
 use crate::error::{error_chain, CliError};
 
@@ -106,6 +107,29 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
         Command::Token(TokenCommand::Revoke { token_prefix }) => {
             admin.revoke_token(&token_prefix).await?;
         }
+        Command::SigningKey(SigningKeyCommand::Add { org, name }) => {
+            let random = domain::browser_token::SigningKeyRandom {
+                id: rand::random(),
+                secret: rand::random(),
+            };
+            let made = admin
+                .add_signing_key(&org, name.as_deref(), &random)
+                .await?;
+            println!("{}\n{}", made.summary.id, made.secret.expose());
+        }
+        Command::SigningKey(SigningKeyCommand::List { org }) => {
+            for k in admin.list_signing_keys(&org).await? {
+                println!(
+                    "{}\t{}\t{}",
+                    k.id,
+                    k.name.unwrap_or_default(),
+                    crate::api::views::rfc3339_text(&k.created_at)
+                );
+            }
+        }
+        Command::SigningKey(SigningKeyCommand::Revoke { id }) => {
+            admin.revoke_signing_key(&id).await?;
+        }
         Command::SecretKey(SecretKeyCommand::Rotate) => {
             let line = read_line()?;
             let new_key =
@@ -121,7 +145,9 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
             } else {
                 "stored in plain text"
             };
-            eprintln!("{n} stored secrets (integrations, apps, connections in flight) {how}");
+            eprintln!(
+                "{n} stored secrets (integrations, apps, connections in flight, signing keys) {how}"
+            );
         }
     }
     Ok(())

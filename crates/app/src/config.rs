@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use domain::SearchSettings;
 use jira_http::{GuardSettings, JiraHttpConfig};
 
+use crate::http::cors::{DEFAULT_MAX_AGE_SECONDS, MAX_AGE_LIMIT_SECONDS};
 use crate::service::ServingSettings;
 
 /// Where `serve` listens and `healthcheck` asks, unless told otherwise.
@@ -34,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server until SIGINT/SIGTERM, then drain in-flight requests.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage organizations.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -44,6 +45,9 @@ pub enum Command {
     /// Manage API tokens of callers.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the signing keys with which a product's backend mints browser tokens.
+    #[command(subcommand)]
+    SigningKey(SigningKeyCommand),
     /// Make or rotate the key that encrypts stored credentials (`SECRET_KEY`).
     #[command(subcommand)]
     SecretKey(SecretKeyCommand),
@@ -163,6 +167,16 @@ pub struct ServeArgs {
         default_value = "https://api.atlassian.com"
     )]
     pub atlassian_api_url: String,
+
+    /// Comma-separated origins (`scheme://host[:port]`, exactly as browsers send `Origin`)
+    /// whose pages may call the search routes from the browser (CORS). Unset or empty: no
+    /// CORS header anywhere.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "")]
+    pub cors_allowed_origins: String,
+
+    /// How long a browser may reuse a CORS preflight's answer, in seconds (at most a day).
+    #[arg(long, env = "CORS_MAX_AGE_SECONDS", default_value_t = DEFAULT_MAX_AGE_SECONDS, value_parser = clap::value_parser!(u64).range(0..=MAX_AGE_LIMIT_SECONDS))]
+    pub cors_max_age_seconds: u64,
 }
 
 /// `org` subcommands.
@@ -276,6 +290,33 @@ pub enum TokenCommand {
     Revoke {
         /// The token's prefix, e.g. `jst_1a2b3c4d`.
         token_prefix: String,
+    },
+}
+
+/// `signing-key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SigningKeyCommand {
+    /// Create a signing key for an org's browser tokens; prints its id, then its secret (shown
+    /// once).
+    Add {
+        /// The org (slug or id) whose browser tokens it signs.
+        #[arg(long)]
+        org: String,
+        /// A name shown in listings.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List an org's active signing keys: id, name, creation time (never a secret).
+    List {
+        /// The org (slug or id).
+        #[arg(long)]
+        org: String,
+    },
+    /// Revoke a signing key by its id: every token it signed is refused (by a running server
+    /// within its keyring refresh interval, 5 s).
+    Revoke {
+        /// The key's id, e.g. `jsk_0123456789ab`.
+        id: String,
     },
 }
 

@@ -46,7 +46,7 @@ use config::{Cli, Command};
 /// A [`CliError`] saying what failed and which exit code it means.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Serve(args) => server::serve(&cli.database_url, args).await,
+        Command::Serve(args) => server::serve(&cli.database_url, *args).await,
         Command::Healthcheck { listen_addr } => server::healthcheck(listen_addr).await,
         other => admin::run(&cli.database_url, other).await,
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use cache::{AnyCache, MemoryCache, RedisCache};
-use domain::{SearchService, SearchSettings};
+use domain::{Keyring, SearchService, SearchSettings};
 use hyper_util::rt::TokioExecutor;
 use jira_http::{ConsentClient, GuardSettings, HyperJira, JiraHttpConfig};
 use std::sync::Arc;
@@ -16,6 +16,11 @@ use crate::error::{error_chain, CliError};
 use crate::metrics::Metrics;
 use crate::service::{Service, ServingSettings};
 use crate::telemetry;
+
+/// How often `serve` reloads the signing keys of browser tokens from the database, so a
+/// `signing-key revoke` run by another process (the CLI) takes effect within this interval.
+/// Keys made or revoked through this server's admin API take effect at once.
+pub const KEYRING_REFRESH: Duration = Duration::from_secs(5);
 
 /// The service as wired in production.
 pub type ProductionService = Service<Arc<HyperJira<SqliteStore>>, SqliteStore, AnyCache>;
@@ -79,6 +84,11 @@ async fn build(database_url: &str, args: &ServeArgs) -> Result<ProductionService
         cache_ttl: Duration::from_secs(args.cache_ttl_seconds),
     };
     let connect = crate::connect_config::settings(args)?;
+    let cors = crate::http::cors::Cors::from_settings(
+        &args.cors_allowed_origins,
+        args.cors_max_age_seconds,
+    )
+    .map_err(CliError::Usage)?;
     let metrics = Metrics::new();
     let jira_config = JiraHttpConfig {
         timeout: Duration::from_secs(args.jira_timeout_seconds),
@@ -97,11 +107,48 @@ async fn build(database_url: &str, args: &ServeArgs) -> Result<ProductionService
             .map_err(|e| CliError::Failure(e.to_string()))?
             .with_observer(metrics.jira()),
     );
-    let admin = crate::api::AdminApi::new(store.clone(), jira.clone(), consent, connect);
-    Ok(
-        Service::with_metrics(SearchService::new(jira, store, cache, settings), metrics)
-            .with_admin(Arc::new(admin)),
-    )
+    let keyring = keyring(&store).await?;
+    let admin = crate::api::AdminApi::new(store.clone(), jira.clone(), consent, connect)
+        .with_keyring(keyring.clone());
+    let search = SearchService::new(jira, store, cache, settings).with_keyring(keyring);
+    Ok(Service::with_metrics(search, metrics)
+        .with_admin(Arc::new(admin))
+        .with_cors(cors))
+}
+
+/// The keyring of browser tokens: loaded now (a failure stops the start, as an unreadable
+/// secret does), then reloaded every [`KEYRING_REFRESH`] on a task of its own. A failed
+/// reload is logged and keeps the keys held.
+async fn keyring(store: &SqliteStore) -> Result<Arc<Keyring>, CliError> {
+    let keyring = Arc::new(Keyring::new(unix_now));
+    let n = keyring
+        .reload(store)
+        .await
+        .map_err(|e| CliError::Failure(format!("cannot start: {}", error_chain(&e))))?;
+    tracing::debug!(signing_keys = n, "browser token keyring loaded");
+    let (held, store) = (keyring.clone(), store.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(KEYRING_REFRESH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = held.reload(&store).await {
+                tracing::warn!(
+                    error = %error_chain(&e),
+                    "cannot reload the signing keys of browser tokens; keeping those held"
+                );
+            }
+        }
+    });
+    Ok(keyring)
+}
+
+/// Seconds since the Unix epoch, by the system's clock.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `healthcheck`: exit 0 when the server at `addr` answers 200 on `/healthz` within 2 s.

@@ -71,6 +71,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> Service<J, S, C> {
                 search,
                 metrics,
                 admin: None,
+                cors: None,
             }),
         }
     }
@@ -81,6 +82,16 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> Service<J, S, C> {
         match Arc::get_mut(&mut self.state) {
             Some(state) => state.admin = Some(admin),
             None => tracing::error!("the admin API was added to a service already serving"),
+        }
+        self
+    }
+
+    /// The service with CORS on the search routes (`None`: none, the default).
+    /// The service is not shared before it serves, so its state is still its own.
+    pub fn with_cors(mut self, cors: Option<crate::http::cors::Cors>) -> Self {
+        match Arc::get_mut(&mut self.state) {
+            Some(state) => state.cors = cors,
+            None => tracing::error!("CORS was set on a service already serving"),
         }
         self
     }

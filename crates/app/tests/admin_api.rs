@@ -11,4 +11,5 @@ mod admin_api {
     mod integrations;
     mod orgs_tokens;
     mod refusals;
+    mod signing_keys;
 }

@@ -74,6 +74,39 @@ fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every request Jira received since the log was cleared, as (path, decoded query), sorted
+/// by path (the text search and the key lookup go out at the same time).
+fn requests(sim: &SimHandle) -> Vec<(String, Vec<(String, String)>)> {
+    let mut log: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .map(|r| (r.path, r.query))
+        .collect();
+    log.sort();
+    log
+}
+
+/// The text search's request on the route: its path and the query of `jql`.
+fn text_search(r: &Route<'_>, jql: &str) -> (String, Vec<(String, String)>) {
+    let path = if r.cloud {
+        "/rest/api/2/search/jql"
+    } else {
+        "/rest/api/2/search"
+    };
+    (
+        path.to_owned(),
+        pairs(&[("jql", jql), ("fields", "summary"), ("maxResults", "20")]),
+    )
+}
+
+/// The exact lookup of an issue key.
+fn key_lookup(key: &str) -> (String, Vec<(String, String)>) {
+    (
+        format!("/rest/api/2/issue/{key}"),
+        pairs(&[("fields", "summary")]),
+    )
+}
+
 #[tokio::test]
 async fn issue_search_sentrys_own_expectation_on_both_providers() {
     let w = World::new().await;
@@ -87,75 +120,113 @@ async fn issue_search_sentrys_own_expectation_on_both_providers() {
                 a.json(),
                 json!([{"label": "(HSP-1) this is a test issue summary", "value": "HSP-1"}])
             );
-            let (path, query) = only_request(r.sim);
-            if r.cloud {
-                assert_eq!(path, "/rest/api/2/search/jql");
-                assert_eq!(
-                    query,
-                    pairs(&[("jql", r#"text ~ "test""#), ("fields", "summary")])
-                );
-            } else {
-                assert_eq!(path, "/rest/api/2/search");
-                assert_eq!(query, pairs(&[("jql", r#"text ~ "test""#)]));
-            }
+            // `test` may be the start of a longer word: a prefix search.
+            assert_eq!(requests(r.sim), [text_search(&r, r#"text ~ "test*""#)]);
         }
     }
 }
 
 #[tokio::test]
-async fn issue_keys_quotes_and_backslashes() {
+async fn issue_words_keys_and_reserved_characters() {
     let w = World::new().await;
     let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    let hsp1 = json!({"label": "(HSP-1) this is a test issue summary", "value": "HSP-1"});
+    let hsp2 = json!({"label": r#"(HSP-2) say "hi" to the C:\ drive"#, "value": "HSP-2"});
     for r in routes(&w) {
+        // (typed, the text search's JQL or none, the key looked up or none, the answer)
         let cases = [
+            // A key: its words searched, the issue itself asked for at the same time and
+            // shown first, in Jira's case.
             (
                 "HSP-1",
-                r#"id="HSP-1""#,
-                json!([{"label": "(HSP-1) this is a test issue summary", "value": "HSP-1"}]),
+                Some(r#"text ~ "hsp 1*""#),
+                Some("HSP-1"),
+                json!([hsp1]),
             ),
-            // A key lookup is case-insensitive in Jira; the answer carries Jira's key.
             (
                 "hsp-2",
-                r#"id="hsp-2""#,
-                json!([{"label": r#"(HSP-2) say "hi" to the C:\ drive"#, "value": "HSP-2"}]),
+                Some(r#"text ~ "hsp 2*""#),
+                Some("HSP-2"),
+                json!([hsp2]),
             ),
+            // A key Jira does not know (404): no exact match, no error.
             (
-                r#"say "hi""#,
-                r#"text ~ "say \"hi\"""#,
-                json!([{"label": r#"(HSP-2) say "hi" to the C:\ drive"#, "value": "HSP-2"}]),
-            ),
-            // A trailing backslash cannot break the JQL.
-            (r"C:\", r#"text ~ "C:\\""#, json!([])),
-            (
-                "nothing matches this",
-                r#"text ~ "nothing matches this""#,
+                "HSP-404",
+                Some(r#"text ~ "hsp 404*""#),
+                Some("HSP-404"),
                 json!([]),
             ),
+            // A half-typed word already finds; stop words are Jira's business.
+            (
+                "this is a test iss",
+                Some(r#"text ~ "this is a test iss*""#),
+                None,
+                json!([hsp1]),
+            ),
+            // Quotes, backslashes and Lucene's reserved characters only separate words.
+            (
+                r#"say "hi""#,
+                Some(r#"text ~ "say hi""#),
+                None,
+                json!([hsp2]),
+            ),
+            (r"C:\", Some(r#"text ~ "c""#), None, json!([hsp2])),
+            ("C++ (draft", Some(r#"text ~ "c draft*""#), None, json!([])),
+            ("foo:bar", Some(r#"text ~ "foo bar*""#), None, json!([])),
+            (
+                "AND pepper",
+                Some(r#"text ~ "and pepper*""#),
+                None,
+                json!([]),
+            ),
+            // No word: nothing to ask.
+            ("?", None, None, json!([])),
+            ("---", None, None, json!([])),
+            ("\"", None, None, json!([])),
         ];
-        for (q, jql, answer) in cases {
+        for (q, jql, key, answer) in cases {
             r.sim.clear_requests();
             let a = search(&svc, &w, &r, "externalIssue", q).await;
             assert_eq!(a.status, 200, "{} {q}: {}", r.path, a.text());
-            let (_, query) = only_request(r.sim);
-            assert_eq!(
-                query[0],
-                ("jql".to_string(), jql.to_string()),
-                "{} {q}",
-                r.path
-            );
-            if answer != json!([]) {
-                assert_eq!(a.json(), answer, "{} {q}", r.path);
-            } else {
-                assert!(
-                    a.json()
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .all(|c| c["value"] != "HSP-1"),
-                    "{q}"
-                );
-            }
+            assert_eq!(a.json(), answer, "{} {q}", r.path);
+            let mut want: Vec<_> = jql.map(|j| text_search(&r, j)).into_iter().collect();
+            want.extend(key.map(key_lookup));
+            want.sort();
+            assert_eq!(requests(r.sim), want, "{} {q}", r.path);
         }
+    }
+}
+
+#[tokio::test]
+async fn a_failing_key_lookup_fails_the_search_with_the_exact_body() {
+    let w = World::new().await;
+    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    for r in routes(&w) {
+        let p = r.provider_name;
+        let rows = [
+            (
+                Fault::html(502, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+                format!("Error Communicating with {p} (HTTP 502): unknown error"),
+            ),
+            (
+                Fault::html(401, "<html>login</html>")
+                    .header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED"),
+                "Unauthorized: either your access token was invalid or you do not have access"
+                    .to_string(),
+            ),
+            (
+                Fault::malformed_json(),
+                format!("Error Communicating with {p} (HTTP 200): unknown error"),
+            ),
+        ];
+        for (fault, detail) in rows {
+            r.sim.clear_faults();
+            r.sim
+                .add_fault(fault.clone().on("/rest/api/2/issue/").times(1));
+            let a = search(&svc, &w, &r, "parent", "HSP-1").await;
+            assert_detail(&a, &detail, &format!("{} {fault:?}", r.path));
+        }
+        r.sim.clear_faults();
     }
 }
 

@@ -6,13 +6,17 @@
 //! `target/browser/connect_flows/<test>/`.
 
 mod common;
+// Only the browser tests load it: the browser crate's `Add` impls on `String` would break
+// `String + &String` in the other test binaries.
+#[path = "common/browser.rs"]
+mod headless;
 mod connect_flows {
     pub mod harness;
 }
 
 use std::time::Duration;
 
-use browser::{Browser, BrowserOptions};
+use browser::Browser;
 use connect_flows::harness::{
     param, service_calls, Flow, CLIENT_3LO, CLIENT_DC, CONSUMER, PRIVATE_PEM,
 };
@@ -20,13 +24,7 @@ use jira_sim::SimSite;
 use serde_json::json;
 
 async fn browser() -> Browser {
-    Browser::start_with(
-        BrowserOptions::default()
-            .timeout(Duration::from_secs(15))
-            .page_load_timeout(Duration::from_secs(20)),
-    )
-    .await
-    .expect("headless Chromium (make test installs chromium and chromium-driver)")
+    headless::start().await
 }
 
 /// Opens the consent page, logs in as `login` and clicks `button` (`#allow` or `#deny`);

@@ -51,9 +51,9 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         "/rest/api/3/user/assignable/search",
     ),
     (
-        "getProject",
-        "/rest/api/2/project/{projectIdOrKey}",
-        "/rest/api/3/project/{projectIdOrKey}",
+        "getIssue",
+        "/rest/api/2/issue/{issueIdOrKey}",
+        "/rest/api/3/issue/{issueIdOrKey}",
     ),
     (
         "searchProjects",
@@ -73,22 +73,20 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("getCurrentUser", "/rest/api/2/myself", "/rest/api/3/myself"),
 ];
 
-/// The operation a called path belongs to.
+/// The operation a called path belongs to: an exact path first, then a templated one whose
+/// last segment is the id.
 fn operation_of(path: &str) -> &'static str {
     let path = path.split('?').next().unwrap_or(path);
-    for (op, called, _) in OPERATIONS {
-        let prefix = called.trim_end_matches("{projectIdOrKey}");
-        let templated = called.ends_with('}');
-        if path == *called
-            || (templated
-                && path.starts_with(prefix)
-                && !path[prefix.len()..].contains('/')
-                && path != "/rest/api/2/project/search")
-        {
-            return op;
-        }
-    }
-    "unknown"
+    let exact = OPERATIONS.iter().find(|(_, called, _)| path == *called);
+    let templated = || {
+        OPERATIONS.iter().find(|(_, called, _)| {
+            called.ends_with('}')
+                && called.rfind('{').is_some_and(|at| {
+                    path.starts_with(&called[..at]) && path.len() > at && !path[at..].contains('/')
+                })
+        })
+    };
+    exact.or_else(templated).map_or("unknown", |(op, _, _)| op)
 }
 
 /// The document with each operation we rely on also under the path we call; only those paths
@@ -370,14 +368,17 @@ async fn every_cloud_call_agrees_with_atlassians_openapi() {
     let user = rig.sim.users().into_iter().find(|u| u.active).unwrap();
     let q: String = user.display_name.chars().take(3).collect();
     let project = rig.sim.projects()[0].clone();
+    let issue = rig.sim.issues()[0].clone();
     let ok = [
-        // users: instance-wide, with a project (lookup, then assignable), unknown project
+        // users: instance-wide, with a project id (the assignable search takes it), unknown
+        // project (the assignable search's 404, then the instance-wide search)
         format!("field=assignee&query={q}"),
         format!("field=reporter&query={q}&project={}", project.id),
         format!("field=assignee&query={q}&project=99999"),
-        // issues: text and key
-        "field=externalIssue&query=test".to_owned(),
-        "field=parent&query=HSP-1".to_owned(),
+        // issues: words (a half-typed one), a key that exists, one that does not (404)
+        "field=externalIssue&query=test%20iss".to_owned(),
+        format!("field=parent&query={}", issue.key.to_lowercase()),
+        "field=parent&query=NOPE-999999".to_owned(),
         // Cloud project search, autocomplete of a custom field and of labels
         "field=project&query=a".to_owned(),
         "field=customfield_0123&query=Spr".to_owned(),
@@ -501,7 +502,13 @@ fn an_allow_list_entry_that_matches_nothing_is_reported_and_the_list_names_known
             a.operation
         );
     }
-    assert_eq!(operation_of("/rest/api/2/project/10000"), "getProject");
+    assert_eq!(
+        operation_of("/rest/api/2/issue/HSP-1?fields=summary"),
+        "getIssue"
+    );
+    assert_eq!(operation_of("/rest/api/2/issue/HSP-1/comment"), "unknown");
+    assert_eq!(operation_of("/rest/api/2/issue/"), "unknown");
+    assert_eq!(operation_of("/rest/api/2/project/10000"), "unknown");
     assert_eq!(
         operation_of("/rest/api/2/project/search?query=a"),
         "searchProjects"

@@ -33,7 +33,7 @@ fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
 /// A documented (path template, method, status).
 type Seen = BTreeSet<(String, String, String)>;
 
-const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+const METHODS: [&str; 6] = ["get", "post", "put", "patch", "delete", "options"];
 
 /// Every documented (path template, method, status) of the paths `keep` selects.
 fn documented(doc: &Value, keep: impl Fn(&str) -> bool) -> Seen {
@@ -193,7 +193,12 @@ fn the_document_is_valid_openapi_3_1() {
 async fn every_documented_status_and_body_occurs() {
     let doc = spec();
     let w = World::new().await;
-    let svc = Service::start(&w.db, CacheKind::Memory, &[]);
+    let origin = "https://picker.example.com";
+    let svc = Service::start(
+        &w.db,
+        CacheKind::Memory,
+        &[("CORS_ALLOWED_ORIGINS", origin)],
+    );
     let mut seen = BTreeSet::new();
     let routes = [
         (
@@ -251,6 +256,37 @@ async fn every_documented_status_and_body_occurs() {
         check(&doc, &mut seen, template, &a);
         w.server_sim.clear_faults();
         w.cloud_sim.clear_faults();
+        // CORS preflights: allowed (204), refused (403), not a preflight (405), and a path
+        // that is no search route (404).
+        for (path, headers, status) in [
+            (
+                url("acme", id, ""),
+                vec![
+                    ("origin", origin),
+                    ("access-control-request-method", "GET"),
+                    ("access-control-request-headers", "authorization"),
+                ],
+                204,
+            ),
+            (
+                url("acme", id, ""),
+                vec![
+                    ("origin", "https://other.example.com"),
+                    ("access-control-request-method", "GET"),
+                ],
+                403,
+            ),
+            (url("acme", id, ""), vec![("origin", origin)], 405),
+            (
+                url("acme", "x", ""),
+                vec![("origin", origin), ("access-control-request-method", "GET")],
+                404,
+            ),
+        ] {
+            let a = request_with("OPTIONS", &path, &headers).await;
+            assert_eq!(a.status, status, "{path} {headers:?}: {}", a.text());
+            check_op(&doc, &mut seen, "OPTIONS", template, &a);
+        }
     }
     check(
         &doc,

@@ -114,6 +114,25 @@ pub async fn once(target: &Target, n: u64) -> Result<Answer, String> {
     send(&mut conn, target, n).await
 }
 
+/// `count` requests back to back on one keep-alive connection, each answered 200 within
+/// `timeout`; the first that is not is the error.
+pub async fn sequence(target: &Target, count: u64, timeout: Duration) -> Result<(), String> {
+    let mut conn = connect(target.addr).await?;
+    for n in 0..count {
+        let answer = tokio::time::timeout(timeout, send(&mut conn, target, n))
+            .await
+            .map_err(|_| format!("request {n} not answered within {timeout:?}"))??;
+        if answer.status != 200 {
+            return Err(format!(
+                "request {n} ({}) answered {}",
+                (target.path)(n),
+                answer.status
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `connections` connections sending requests back to back for `duration`.
 pub async fn run(target: &Target, connections: usize, duration: Duration) -> Outcome {
     run_paced(target, connections, duration, Duration::ZERO).await

@@ -2,14 +2,17 @@
 //! every scenario of docs/benchmarks.md side by side in one run, and writes that file.
 //!
 //! Usage: `jira-search-bench [--bin-dir target/release] [--seconds 5] [--out docs/benchmarks.md]
-//! [--only throughput|misses|cold|burst|memory]`, or `jira-search-bench soak [--duration 30m]`
-//! for `make soak` (see `soak`).
+//! [--only throughput|misses|cold|cloud|burst|memory|callgrind]`, or
+//! `jira-search-bench soak [--duration 30m]` for `make soak` (see `soak`), or
+//! `jira-search-bench callgrind [--bin-dir target/release] [--k1 100] [--k2 2100]`, which prints
+//! the instructions per request alone (see `callgrind`) and writes no file.
 //! `REDIS_URL` names the Redis of the Redis adapter (default `redis://127.0.0.1:6379`).
 //!
 //! Layout: `world` starts the processes, `scenario` runs one module per scenario on top of
 //! `measure` and `load`, each filling a struct of `results`; `report` turns those into the
 //! Markdown, its prose from the templates in crates/bench/src/report/template/.
 
+mod callgrind;
 mod load;
 mod machine;
 mod measure;
@@ -62,8 +65,10 @@ fn args(argv: impl IntoIterator<Item = String>) -> Result<Args, String> {
 
 fn main() -> ExitCode {
     let mut argv = std::env::args().skip(1).peekable();
-    if argv.peek().map(String::as_str) == Some("soak") {
-        return soak::main(argv.skip(1));
+    match argv.peek().map(String::as_str) {
+        Some("soak") => return soak::main(argv.skip(1)),
+        Some("callgrind") => return callgrind::main(argv.skip(1)),
+        _ => {}
     }
     let args = match args(argv) {
         Ok(a) => a,

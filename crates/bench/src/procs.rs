@@ -10,6 +10,9 @@ use std::time::Duration;
 /// Warning lines kept by [`Bins::service_logged`] (a soak's Jira faults make many).
 const MAX_WARNINGS: u64 = 200_000;
 
+/// How long a service may take to print its address.
+const SERVICE_START: Duration = Duration::from_secs(60);
+
 /// A child process, killed by its PID when dropped.
 pub struct Proc {
     child: Child,
@@ -24,6 +27,29 @@ impl Proc {
     /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends SIGTERM (with `kill`, by its PID), so it shuts down as it would in production
+    /// (and a tool running it writes its output); [`Proc::exited`] tells when it is done.
+    pub fn terminate(&self) -> Result<(), String> {
+        let pid = self.pid().to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .map_err(|e| format!("kill -TERM {pid}: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("kill -TERM {pid}: {status}"))
+        }
+    }
+
+    /// Whether it has exited (it is reaped then); never blocks.
+    pub fn exited(&mut self) -> Result<bool, String> {
+        self.child
+            .try_wait()
+            .map(|status| status.is_some())
+            .map_err(|e| format!("process {}: {e}", self.pid()))
     }
 }
 
@@ -85,6 +111,33 @@ impl Bins {
         env: &[(&str, &str)],
         warnings: Option<&Path>,
     ) -> Result<(Proc, SocketAddr), String> {
+        let command = Command::new(self.path("jira-search"));
+        self.start_service(command, database_url, env, warnings, SERVICE_START)
+    }
+
+    /// [`Bins::service`] run by `wrapper` (a program and its arguments, e.g.
+    /// `valgrind --tool=callgrind`), which may take up to `start` to print the address.
+    pub fn service_wrapped(
+        &self,
+        wrapper: &[String],
+        database_url: &str,
+        env: &[(&str, &str)],
+        start: Duration,
+    ) -> Result<(Proc, SocketAddr), String> {
+        let (program, args) = wrapper.split_first().ok_or("an empty wrapper")?;
+        let mut command = Command::new(program);
+        command.args(args).arg(self.path("jira-search"));
+        self.start_service(command, database_url, env, None, start)
+    }
+
+    fn start_service(
+        &self,
+        mut command: Command,
+        database_url: &str,
+        env: &[(&str, &str)],
+        warnings: Option<&Path>,
+        start: Duration,
+    ) -> Result<(Proc, SocketAddr), String> {
         let mut sink = match warnings {
             Some(path) => Some(
                 std::fs::File::create(path)
@@ -92,7 +145,7 @@ impl Bins {
             ),
             None => None,
         };
-        let mut child = Command::new(self.path("jira-search"))
+        let mut child = command
             .arg("serve")
             .env("DATABASE_URL", database_url)
             .env("LISTEN_ADDR", "127.0.0.1:0")
@@ -138,7 +191,7 @@ impl Bins {
             }
         });
         let addr = rx
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(start)
             .map_err(|_| "jira-search did not start".to_owned())?;
         let addr = addr
             .parse()

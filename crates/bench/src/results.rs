@@ -79,10 +79,14 @@ pub struct Report {
     pub wake_ups: Option<WakeUps>,
     /// Section `cold`.
     pub cold: Option<ColdSearches>,
+    /// Section `cloud`.
+    pub cloud_cold: Option<CloudCold>,
     /// Section `burst`.
     pub burst: Option<Burst>,
     /// Section `memory`.
     pub memory: Option<Memory>,
+    /// Section `callgrind`.
+    pub callgrind: Option<Callgrind>,
     /// Wall time of the whole run.
     pub elapsed: Duration,
 }
@@ -301,6 +305,78 @@ impl ColdAt {
     /// A cold search without a project against the direct instance-wide search, at p50.
     pub fn without_project_vs_direct(&self, cold: &ColdByCache) -> f64 {
         cold.without_project.p50_ms / self.direct_instance_wide.p50_ms
+    }
+}
+
+/// Cold Jira Cloud user searches with a project id, against one direct Jira call.
+#[derive(Clone, Debug)]
+pub struct CloudCold {
+    /// How long each takes its turn.
+    pub turn: Duration,
+    /// How many turns each takes.
+    pub turns: u64,
+    /// Projects on the Cloud jira-sim.
+    pub projects: usize,
+    /// The Cloud jira-sim's latency.
+    pub jira: JiraLatency,
+    /// The assignable search with the project id straight to jira-sim: the baseline.
+    pub direct: Latency,
+    /// Per adapter.
+    pub by_cache: Vec<CloudColdByCache>,
+}
+
+/// Cold Cloud user searches of one adapter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CloudColdByCache {
+    /// The adapter.
+    pub cache: CacheKind,
+    /// The search through the service.
+    pub service: Latency,
+    /// Answers other than 200 and failed requests.
+    pub errors: u64,
+    /// Jira calls one more such search made, counted from jira-sim's request log.
+    pub jira_calls: usize,
+}
+
+impl CloudCold {
+    /// A search through the service against the baseline, at p50.
+    pub fn vs_direct(&self, cold: &CloudColdByCache) -> f64 {
+        cold.service.p50_ms / self.direct.p50_ms
+    }
+}
+
+/// Instructions per request counted by callgrind: a cache hit against `/healthz`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Callgrind {
+    /// Requests of the short run (after one warm-up request).
+    pub k1: u64,
+    /// Requests of the long run (after one warm-up request).
+    pub k2: u64,
+    /// The cache-hit user search.
+    pub hit: Instructions,
+    /// `/healthz`.
+    pub healthz: Instructions,
+}
+
+/// The instructions callgrind counted over a whole service's life, in its two runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instructions {
+    /// With [`Callgrind::k1`] requests.
+    pub at_k1: u64,
+    /// With [`Callgrind::k2`] requests.
+    pub at_k2: u64,
+}
+
+impl Callgrind {
+    /// Instructions per request: what the `k2 - k1` more requests cost, each (start-up and
+    /// shutdown cancel out).
+    pub fn per_request(&self, runs: Instructions) -> f64 {
+        (runs.at_k2 as f64 - runs.at_k1 as f64) / (self.k2 as f64 - self.k1 as f64)
+    }
+
+    /// Instructions per cache hit against those per `/healthz`.
+    pub fn hit_vs_healthz(&self) -> f64 {
+        self.per_request(self.hit) / self.per_request(self.healthz)
     }
 }
 

@@ -1,5 +1,6 @@
-//! What the scenarios run against: three jira-sims, a database with one org, one token and an
-//! integration per jira-sim, and jira-search services with either cache adapter.
+//! What the scenarios run against: four jira-sims (three Jira Server, one Jira Cloud), a
+//! database with one org, one token and an integration per jira-sim, and jira-search services
+//! with either cache adapter.
 
 use std::net::SocketAddr;
 
@@ -8,8 +9,14 @@ use crate::measure::{path_fn, Watched};
 use crate::procs::{Bins, Proc};
 use crate::results::{CacheKind, JiraLatency};
 
-/// The personal access token every jira-sim accepts.
+/// The personal access token every Jira Server jira-sim accepts.
 const PAT: &str = "bench-pat-not-a-secret";
+
+/// The account of the Jira Cloud jira-sim (Basic authentication with an API token).
+const CLOUD_EMAIL: &str = "bench@example.com";
+
+/// The API token of [`CLOUD_EMAIL`].
+const CLOUD_TOKEN: &str = "bench-api-token-not-a-secret";
 
 /// Users on every jira-sim.
 const USERS: &str = "500";
@@ -17,14 +24,17 @@ const USERS: &str = "500";
 /// Projects on the small jira-sim.
 const FEW_PROJECTS: &str = "20";
 
-/// Projects on the two large jira-sims (the cold searches need this many).
+/// Projects on the large jira-sims (the cold searches need this many).
 pub const MANY_PROJECTS: usize = 10_000;
 
 /// The latency of the fast jira-sims.
 pub const FAST_JIRA: JiraLatency = JiraLatency { ms: 0 };
 
-/// The latency of the slow jira-sim.
+/// The latency of the slow jira-sims (Server and Cloud).
 pub const SLOW_JIRA: JiraLatency = JiraLatency { ms: 20 };
+
+/// The query of the cache hits: it matches many users, a realistic answer to cache.
+pub const HIT_QUERY: &str = "a";
 
 /// The org every integration belongs to.
 const ORG: &str = "acme";
@@ -37,11 +47,51 @@ pub struct SimProject {
     pub key: String,
 }
 
-/// A running jira-sim (Jira Server flavour) and the integration that points at it.
+/// Which Jira a jira-sim plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Jira Server / Data Center: a personal access token, provider `jira_server`.
+    Server,
+    /// Jira Cloud: an e-mail and API token (Basic), provider `jira`.
+    Cloud,
+}
+
+impl Flavor {
+    /// jira-sim's `--flavor` value.
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::Server => "server",
+            Flavor::Cloud => "cloud",
+        }
+    }
+
+    /// The jira-sim arguments of the credential it accepts.
+    fn accept(self) -> [&'static str; 2] {
+        match self {
+            Flavor::Server => ["--accept-token", PAT],
+            Flavor::Cloud => ["--accept-basic", CLOUD_BASIC],
+        }
+    }
+
+    /// The `Authorization` value of a request sent straight to it.
+    fn authorization(self) -> String {
+        match self {
+            Flavor::Server => format!("Bearer {PAT}"),
+            Flavor::Cloud => format!("Basic {}", base64(CLOUD_BASIC.as_bytes())),
+        }
+    }
+}
+
+/// `CLOUD_EMAIL:CLOUD_TOKEN`, as jira-sim's `--accept-basic` takes it.
+const CLOUD_BASIC: &str = "bench@example.com:bench-api-token-not-a-secret";
+
+/// A running jira-sim and the integration that points at it.
 pub struct Sim {
     proc: Proc,
     addr: SocketAddr,
     url: String,
+    /// Which Jira it plays.
+    pub flavor: Flavor,
     /// How long it waits before it answers.
     pub latency: JiraLatency,
     /// The id of its integration in the database, set once the integration is added.
@@ -49,9 +99,16 @@ pub struct Sim {
 }
 
 impl Sim {
-    fn start(bins: &Bins, latency: JiraLatency, data: &[&str]) -> Result<Self, String> {
+    /// Starts a jira-sim of `flavor` that answers after `latency`, with the data set `data`.
+    pub fn start(
+        bins: &Bins,
+        flavor: Flavor,
+        latency: JiraLatency,
+        data: &[&str],
+    ) -> Result<Self, String> {
         let latency_ms = latency.ms.to_string();
-        let mut args = vec!["--flavor", "server", "--accept-token", PAT];
+        let mut args = vec!["--flavor", flavor.name()];
+        args.extend_from_slice(&flavor.accept());
         args.extend_from_slice(data);
         if latency.ms > 0 {
             args.extend_from_slice(&["--latency-ms", &latency_ms]);
@@ -65,6 +122,7 @@ impl Sim {
             proc,
             addr,
             url,
+            flavor,
             latency,
             integration: String::new(),
         })
@@ -75,13 +133,25 @@ impl Sim {
         self.proc.pid()
     }
 
-    /// Requests straight to it, with its token.
+    /// Requests straight to it, with its credentials.
     pub fn target(&self, path: PathFn) -> Target {
         Target {
             addr: self.addr,
-            auth: Some(format!("Bearer {PAT}")),
+            auth: Some(self.flavor.authorization()),
             path,
         }
+    }
+
+    /// The path of a user search (assignee field) through the service, on its integration.
+    pub fn search_path(&self, query: &str) -> String {
+        let provider = match self.flavor {
+            Flavor::Server => "jira-server",
+            Flavor::Cloud => "jira",
+        };
+        format!(
+            "/extensions/{provider}/search/{ORG}/{}/?field=assignee&query={query}",
+            self.integration
+        )
     }
 
     /// Its projects, from its control route.
@@ -167,16 +237,57 @@ impl Service {
     }
 }
 
-/// The path of a user search (assignee field) of the org's integration `integration`.
+/// The path of a user search (assignee field) of the org's Jira Server integration
+/// `integration`.
 pub fn search_path(integration: &str, query: &str) -> String {
     format!("/extensions/jira-server/search/{ORG}/{integration}/?field=assignee&query={query}")
+}
+
+/// A fresh SQLite database with the org and its caller token.
+pub struct Db {
+    _dir: tempfile::TempDir,
+    /// Its `DATABASE_URL`.
+    pub url: String,
+    /// The caller token of the org.
+    pub token: String,
+}
+
+impl Db {
+    /// Creates it with the `jira-search` CLI.
+    pub fn create(bins: &Bins) -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        bins.cli(&url, &["org", "add", ORG], "")?;
+        let token = bins.cli(&url, &["token", "add", "--org", ORG], "")?;
+        Ok(Self {
+            _dir: dir,
+            url,
+            token,
+        })
+    }
+
+    /// Adds an integration pointing at `sim` and records its id there.
+    pub fn add_integration(&self, bins: &Bins, sim: &mut Sim) -> Result<(), String> {
+        sim.integration = add_integration(bins, &self.url, sim)?;
+        Ok(())
+    }
+}
+
+/// Starts the small jira-sim that answers at once (the cache hits' Jira).
+pub fn fast_sim(bins: &Bins) -> Result<Sim, String> {
+    Sim::start(
+        bins,
+        Flavor::Server,
+        FAST_JIRA,
+        &["--users", USERS, "--projects", FEW_PROJECTS],
+    )
 }
 
 /// Everything the scenarios share.
 pub struct World {
     bins: Bins,
-    _dir: tempfile::TempDir,
-    db: String,
+    /// The database every service reads.
+    pub db: Db,
     /// The caller token of the org.
     pub token: String,
     /// A few projects, answers at once.
@@ -185,6 +296,8 @@ pub struct World {
     pub slow: Sim,
     /// [`MANY_PROJECTS`] projects, answers at once.
     pub big: Sim,
+    /// Jira Cloud, [`MANY_PROJECTS`] projects, answers after [`SLOW_JIRA`].
+    pub cloud: Sim,
     redis_url: String,
     /// Unique to this run: keeps its Redis keys and queries apart from earlier runs'.
     pub run_tag: String,
@@ -198,7 +311,7 @@ impl World {
             .map(|d| d.as_millis())
             .unwrap_or(0)
             .to_string();
-        eprintln!("bench: starting jira-sim x3");
+        eprintln!("bench: starting jira-sim x4");
         let many = MANY_PROJECTS.to_string();
         let many_projects = [
             "--users",
@@ -208,28 +321,22 @@ impl World {
             "--issues-per-project",
             "0",
         ];
-        let mut fast = Sim::start(
-            bins,
-            FAST_JIRA,
-            &["--users", USERS, "--projects", FEW_PROJECTS],
-        )?;
-        let mut big = Sim::start(bins, FAST_JIRA, &many_projects)?;
-        let mut slow = Sim::start(bins, SLOW_JIRA, &many_projects)?;
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let db = format!("sqlite://{}", dir.path().join("bench.db").display());
-        bins.cli(&db, &["org", "add", ORG], "")?;
-        for sim in [&mut fast, &mut slow, &mut big] {
-            sim.integration = add_integration(bins, &db, &sim.url)?;
+        let mut fast = fast_sim(bins)?;
+        let mut big = Sim::start(bins, Flavor::Server, FAST_JIRA, &many_projects)?;
+        let mut slow = Sim::start(bins, Flavor::Server, SLOW_JIRA, &many_projects)?;
+        let mut cloud = Sim::start(bins, Flavor::Cloud, SLOW_JIRA, &many_projects)?;
+        let db = Db::create(bins)?;
+        for sim in [&mut fast, &mut slow, &mut big, &mut cloud] {
+            db.add_integration(bins, sim)?;
         }
-        let token = bins.cli(&db, &["token", "add", "--org", ORG], "")?;
         Ok(Self {
             bins: bins.clone(),
-            _dir: dir,
+            token: db.token.clone(),
             db,
-            token,
             fast,
             slow,
             big,
+            cloud,
             redis_url,
             run_tag,
         })
@@ -245,7 +352,7 @@ impl World {
                 ("REDIS_KEY_PREFIX", prefix.as_str()),
             ],
         };
-        let (proc, addr) = self.bins.service(&self.db, &env)?;
+        let (proc, addr) = self.bins.service(&self.db.url, &env)?;
         Ok(Service { cache, proc, addr })
     }
 
@@ -255,22 +362,73 @@ impl World {
     }
 }
 
-/// Adds a Jira Server integration with the PAT; returns its id.
-fn add_integration(bins: &Bins, db: &str, base_url: &str) -> Result<String, String> {
-    bins.cli(
-        db,
-        &[
-            "integration",
-            "add",
-            "--org",
-            ORG,
-            "--provider",
-            "jira_server",
-            "--base-url",
-            base_url,
-            "--auth",
-            "pat",
-        ],
-        &format!("{PAT}\n"),
-    )
+/// Adds an integration pointing at `sim` with its credentials (Server: the PAT; Cloud: the
+/// e-mail and API token); returns its id.
+fn add_integration(bins: &Bins, db: &str, sim: &Sim) -> Result<String, String> {
+    let mut args = vec!["integration", "add", "--org", ORG, "--base-url", &sim.url];
+    let secret = match sim.flavor {
+        Flavor::Server => {
+            args.extend_from_slice(&["--provider", "jira_server", "--auth", "pat"]);
+            PAT
+        }
+        Flavor::Cloud => {
+            args.extend_from_slice(&["--provider", "jira", "--auth", "basic"]);
+            args.extend_from_slice(&["--user", CLOUD_EMAIL]);
+            CLOUD_TOKEN
+        }
+    };
+    bins.cli(db, &args, &format!("{secret}\n"))
+}
+
+/// Standard base64 with padding (RFC 4648), for a Basic credential.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_pads_as_rfc_4648_says() {
+        // RFC 4648, section 10, and RFC 7617's example credential.
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+            ("Aladdin:open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded, "{plain}");
+        }
+    }
+
+    #[test]
+    fn the_cloud_credential_is_the_email_and_token() {
+        assert_eq!(CLOUD_BASIC, format!("{CLOUD_EMAIL}:{CLOUD_TOKEN}"));
+        assert_eq!(
+            Flavor::Cloud.authorization(),
+            format!("Basic {}", base64(CLOUD_BASIC.as_bytes()))
+        );
+    }
 }

@@ -2,7 +2,6 @@
 //! relative to an integration's base URL ([`JiraRequest`]) and a constructor per call.
 
 use crate::model::Provider;
-use crate::rules;
 
 /// One GET request to Jira, relative to the integration's base URL.
 ///
@@ -84,15 +83,17 @@ impl JiraRequest {
 
 /// The user search: the assignable search within a project, else the instance-wide search.
 /// Server reads the text from `username` (it ignores `query`), Cloud from `query` (it has no
-/// `username`).
-pub fn user_search(provider: Provider, project_key: Option<&str>, query: &str) -> JiraRequest {
+/// `username`). `project` is what the assignable search's `project` takes: a project key on
+/// Server (its only form there), the project id as the caller sent it on Cloud (which takes
+/// an id or a key).
+pub fn user_search(provider: Provider, project: Option<&str>, query: &str) -> JiraRequest {
     let text_param = match provider {
         Provider::JiraServer => "username",
         Provider::JiraCloud => "query",
     };
-    match (project_key, provider) {
-        (Some(key), _) => JiraRequest::get("rest/api/2/user/assignable/search")
-            .param("project", key)
+    match (project, provider) {
+        (Some(project), _) => JiraRequest::get("rest/api/2/user/assignable/search")
+            .param("project", project)
             .param(text_param, query),
         (None, Provider::JiraServer) => {
             JiraRequest::get("rest/api/2/user/search").param(text_param, query)
@@ -103,16 +104,29 @@ pub fn user_search(provider: Provider, project_key: Option<&str>, query: &str) -
     }
 }
 
-/// The issue search: Server's `/search`, Cloud's `/search/jql` (Atlassian retired `/search`
-/// on Cloud) asking for the summary only.
-pub fn issue_search(provider: Provider, query: &str) -> JiraRequest {
-    let jql = rules::issue_jql(query);
-    match provider {
-        Provider::JiraServer => JiraRequest::get("rest/api/2/search").param("jql", jql),
-        Provider::JiraCloud => JiraRequest::get("rest/api/2/search/jql")
-            .param("jql", jql)
-            .param("fields", "summary"),
-    }
+/// Most issues a text search asks for: a picker shows a short list.
+pub const ISSUE_SEARCH_MAX_RESULTS: u32 = 20;
+
+/// The issue text search of `jql` (built by [`crate::rules::issue_text_jql`]): Server's `/search`,
+/// Cloud's `/search/jql` (Atlassian retired `/search` on Cloud), asking for the summary of at
+/// most [`ISSUE_SEARCH_MAX_RESULTS`] issues.
+pub fn issue_search(provider: Provider, jql: &str) -> JiraRequest {
+    let path = match provider {
+        Provider::JiraServer => "rest/api/2/search",
+        Provider::JiraCloud => "rest/api/2/search/jql",
+    };
+    JiraRequest::get(path)
+        .param("jql", jql)
+        .param("fields", "summary")
+        .param("maxResults", ISSUE_SEARCH_MAX_RESULTS.to_string())
+}
+
+/// One issue by its key, summary only (`GET /rest/api/2/issue/{key}?fields=summary`): the
+/// exact match of a query that is an issue key ([`crate::rules::exact_issue_key`]).
+pub fn issue(key: &str) -> JiraRequest {
+    JiraRequest::get("rest/api/2/issue")
+        .segment(key)
+        .param("fields", "summary")
 }
 
 /// One project by its numeric id (`GET /rest/api/2/project/{id}`): how an id becomes a key.
@@ -192,17 +206,25 @@ mod tests {
 
     #[test]
     fn issue_searches_per_flavour() {
-        let s = issue_search(Provider::JiraServer, "HSP-1");
+        let params = |jql: &str| {
+            [("jql", jql), ("fields", "summary"), ("maxResults", "20")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        };
+        let s = issue_search(Provider::JiraServer, r#"text ~ "login fai*""#);
         assert_eq!(s.path(), "/rest/api/2/search");
-        assert_eq!(s.query(), [("jql".to_owned(), "id=\"HSP-1\"".to_owned())]);
-        let c = issue_search(Provider::JiraCloud, "login");
+        assert_eq!(s.query(), params(r#"text ~ "login fai*""#));
+        let c = issue_search(Provider::JiraCloud, r#"text ~ "login""#);
         assert_eq!(c.path(), "/rest/api/2/search/jql");
-        assert_eq!(
-            c.query(),
-            [
-                ("jql".to_owned(), "text ~ \"login\"".to_owned()),
-                ("fields".to_owned(), "summary".to_owned())
-            ]
-        );
+        assert_eq!(c.query(), params(r#"text ~ "login""#));
+    }
+
+    #[test]
+    fn one_issue_by_key_names_the_key_as_a_segment() {
+        let r = issue("HSP-1");
+        assert_eq!(r.path(), "/rest/api/2/issue/HSP-1");
+        assert_eq!(r.endpoint(), "/rest/api/2/issue/{id}");
+        assert_eq!(r.query(), [("fields".to_owned(), "summary".to_owned())]);
+        // Whatever the key holds stays one segment.
+        assert_eq!(issue("../myself").segments().len(), 5);
     }
 }

@@ -7,10 +7,12 @@
 //! contract suite per port ([`testing`]).
 
 pub mod admin;
+pub mod browser_token;
 pub mod cache_key;
 pub mod choice;
 pub mod coalesce;
 pub mod jira_request;
+pub mod keyring;
 pub mod messages;
 pub mod model;
 pub mod ports;
@@ -24,6 +26,7 @@ pub mod token;
 pub use admin::{AdminError, Administration};
 pub use choice::Choice;
 pub use jira_request::JiraRequest;
+pub use keyring::Keyring;
 pub use model::{
     AuthMethod, BaseUrl, Credentials, Integration, IntegrationId, IntegrationName,
     IntegrationSummary, InvalidInput, NewIntegration, Org, OrgId, OrgRef, Provider, Slug,
@@ -31,7 +34,7 @@ pub use model::{
 };
 pub use ports::{
     error_chain, AdminStore, BoxError, CacheError, CacheStats, CredentialUpdates, IntegrationStore,
-    JiraApi, JiraError, SearchCache, StoreError,
+    JiraApi, JiraError, SearchCache, SigningKeyStore, StoreError,
 };
 pub use search::{
     Branch, CacheOutcome, SearchError, SearchRequest, SearchService, SearchSettings, SearchTrace,

@@ -1,21 +1,27 @@
 //! The search use case: "which Jira users / issues / field values match what I typed?".
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::browser_token::is_browser_token;
 use crate::cache_key::cache_key;
 use crate::choice::{self, Choice};
 use crate::coalesce::Coalescer;
 use crate::jira_request::{self, JiraRequest};
+use crate::keyring::Keyring;
 use crate::messages;
 use crate::model::{Integration, IntegrationId, OrgRef, Provider};
 use crate::ports::{IntegrationStore, JiraApi, JiraError, SearchCache, StoreError};
 use crate::rules;
 use crate::token::hash_token;
 
+mod issues;
 mod trace;
+mod users;
 
 pub use trace::{Branch, CacheOutcome, ChoicesJson, SearchTrace};
 
@@ -95,6 +101,8 @@ pub struct SearchService<J, S, C> {
     settings: SearchSettings,
     lists: Coalescer<String>,
     project_keys: Coalescer<String>,
+    /// The signing keys browser tokens are verified with; `None`: no browser token is valid.
+    keyring: Option<Arc<Keyring>>,
 }
 
 impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
@@ -107,7 +115,16 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             settings,
             lists: Coalescer::default(),
             project_keys: Coalescer::default(),
+            keyring: None,
         }
+    }
+
+    /// The service that also accepts browser tokens signed by a key of `keyring`
+    /// (docs/api.md, "Browser tokens"). Without it, every browser token answers 401.
+    #[must_use]
+    pub fn with_keyring(mut self, keyring: Arc<Keyring>) -> Self {
+        self.keyring = Some(keyring);
+        self
     }
 
     /// The cache adapter (for readiness reports).
@@ -154,13 +171,36 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         Ok(ChoicesJson::from(json))
     }
 
-    /// Checks 1 and 2: the caller's token, the org, and the integration.
+    /// Checks 1 and 2: the caller's token, the org, and the integration. A browser token
+    /// (a JWT) is verified with the keyring alone, no store read: any failure, its org or
+    /// its integrations not the route's included, is the one 401.
     async fn authorize(
         &self,
         provider: Provider,
         req: &SearchRequest,
     ) -> Result<Integration, SearchError> {
         let token = req.token.as_deref().ok_or(SearchError::Unauthenticated)?;
+        if is_browser_token(token) {
+            let keyring = self
+                .keyring
+                .as_deref()
+                .ok_or(SearchError::Unauthenticated)?;
+            let grant = keyring.verify(token).map_err(|why| {
+                tracing::debug!(reason = %why, "browser token refused");
+                SearchError::Unauthenticated
+            })?;
+            if !grant.names_org(&req.org) || !grant.allows(req.integration_id) {
+                tracing::debug!("browser token refused: another org or integration");
+                return Err(SearchError::Unauthenticated);
+            }
+            let id = req.integration_id.ok_or(SearchError::IntegrationNotFound)?;
+            return self
+                .store
+                .linked_integration(grant.org.id, id)
+                .await?
+                .filter(|i| i.provider == provider && i.enabled)
+                .ok_or(SearchError::IntegrationNotFound);
+        }
         let token_org = self
             .store
             .org_for_token_hash(&hash_token(token))
@@ -178,73 +218,6 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             .await?
             .filter(|i| i.provider == provider && i.enabled)
             .ok_or(SearchError::IntegrationNotFound)
-    }
-
-    /// The `assignee` / `reporter` branch.
-    async fn search_users(
-        &self,
-        integration: &Integration,
-        project: Option<&str>,
-        query: &str,
-        trace: &SearchTrace,
-    ) -> Result<String, SearchError> {
-        let users_error = |source| SearchError::Jira {
-            message: messages::USERS_ERROR.to_owned(),
-            source,
-        };
-        let project_key = match project.filter(|p| !p.is_empty()) {
-            None => None,
-            Some(id) => self
-                .project_key(integration, id, trace)
-                .await
-                .map_err(users_error)?,
-        };
-        let request =
-            jira_request::user_search(integration.provider, project_key.as_deref(), query);
-        let id_field = integration.provider.user_id_field();
-        let key_part = project_key.as_deref().unwrap_or("");
-        self.cached_choices(
-            integration,
-            "users",
-            &[key_part, query],
-            &request,
-            None,
-            |u| choice::user_choice(u, id_field),
-            trace,
-        )
-        .await
-        .map_err(users_error)
-    }
-
-    /// The `externalIssue` / `parent` branch: JQL search, never cached (issues change).
-    async fn search_issues(
-        &self,
-        integration: &Integration,
-        query: &str,
-        trace: &SearchTrace,
-    ) -> Result<String, SearchError> {
-        let request = jira_request::issue_search(integration.provider, query);
-        trace.set_cache(CacheOutcome::Bypass);
-        // Never cached, but identical searches at the same moment still share one call.
-        let key = cache_key(integration.id, "issues", &[query]);
-        self.lists
-            .run(&key, || async {
-                let choices = self
-                    .choices(
-                        integration,
-                        &request,
-                        Some("issues"),
-                        choice::issue_choice,
-                        trace,
-                    )
-                    .await?;
-                Ok(render(&choices))
-            })
-            .await
-            .map_err(|source| SearchError::Jira {
-                message: messages::issue_error_message(integration.provider, &source),
-                source,
-            })
     }
 
     /// The `project` branch of Jira Cloud: `project/search`, cached.
@@ -323,8 +296,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         Ok(list.iter().filter_map(map).collect())
     }
 
-    /// [`Self::choices`] behind the cache: a hit asks Jira nothing; an answer (even an
-    /// empty one) is stored for the TTL; an error is never stored.
+    /// [`Self::choices`] behind the cache: see [`Self::cached_render`].
     // Each argument is one part of the lookup; a struct for a private helper would only rename them.
     #[allow(clippy::too_many_arguments)]
     async fn cached_choices(
@@ -338,16 +310,32 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         trace: &SearchTrace,
     ) -> Result<String, JiraError> {
         let key = cache_key(integration.id, kind, parts);
-        if let Some(hit) = self.cached_list(&key, trace).await {
+        self.cached_render(&key, trace, || {
+            self.choices(integration, request, list_at, map, trace)
+        })
+        .await
+    }
+
+    /// The rendered answer of `fetch` behind the cache under `key`: a hit asks Jira
+    /// nothing; an answer (even an empty one) is stored for the TTL; an error is never
+    /// stored. Identical fetches in flight at the same moment run once.
+    async fn cached_render<F, Fut>(
+        &self,
+        key: &str,
+        trace: &SearchTrace,
+        fetch: F,
+    ) -> Result<String, JiraError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<Choice>, JiraError>>,
+    {
+        if let Some(hit) = self.cached_list(key, trace).await {
             return Ok(hit);
         }
         self.lists
-            .run(&key, || async {
-                let choices = self
-                    .choices(integration, request, list_at, map, trace)
-                    .await?;
-                let json = render(&choices);
-                self.store_text(&key, &json).await;
+            .run(key, || async {
+                let json = render(&fetch().await?);
+                self.store_text(key, &json).await;
                 Ok(json)
             })
             .await
@@ -361,47 +349,6 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
                 .ok_or_else(|| "not a JSON list".to_owned())
         })
         .await
-    }
-
-    /// Resolves a Jira project id to its key with `GET /rest/api/2/project/{id}`, cached.
-    /// `Ok(None)` means "unknown project": a 404, or an id that is not digits (asked of
-    /// nobody, since Jira project ids are digits).
-    async fn project_key(
-        &self,
-        integration: &Integration,
-        project_id: &str,
-        trace: &SearchTrace,
-    ) -> Result<Option<String>, JiraError> {
-        if !is_jira_id(project_id) {
-            return Ok(None);
-        }
-        let cache_key = cache_key(integration.id, "project-key", &[project_id]);
-        // Cached as a string: the key, or "" for an unknown id (keys are never empty).
-        if let Some(hit) = self.cached::<String>(&cache_key, trace).await {
-            return Ok(Some(hit).filter(|k| !k.is_empty()));
-        }
-        let key = self
-            .project_keys
-            .run(&cache_key, || async {
-                let request = jira_request::project(project_id);
-                trace.jira_call();
-                let key = match self.jira.get_json(integration, &request).await {
-                    Ok(body) => match body.get("key").and_then(Value::as_str) {
-                        Some(k) if !k.is_empty() => k.to_owned(),
-                        _ => {
-                            return Err(JiraError::InvalidBody(
-                                "project answer has no key".to_owned(),
-                            ))
-                        }
-                    },
-                    Err(JiraError::Status { status: 404, .. }) => String::new(),
-                    Err(e) => return Err(e),
-                };
-                self.store_cached(&cache_key, &key).await;
-                Ok(key)
-            })
-            .await?;
-        Ok(Some(key).filter(|k| !k.is_empty()))
     }
 
     /// A cache read where any failure or undecodable entry is a miss.
@@ -462,11 +409,6 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
 fn render(choices: &[Choice]) -> String {
     // Plain strings and JSON values always serialise.
     serde_json::to_string(choices).unwrap_or_else(|_| "[]".to_owned())
-}
-
-/// Whether `s` can be a Jira numeric id (digits, short enough for a 64-bit number).
-fn is_jira_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

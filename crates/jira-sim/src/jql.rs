@@ -1,12 +1,16 @@
 //! Just enough JQL for the searches clients send: `text ~ "..."`, `summary ~ "..."`,
 //! `id = KEY`, `key = KEY`, `project = KEY`, joined by `AND`, with an ignored `ORDER BY`.
-//! Anything else is answered with Jira's kind of 400.
+//! Anything else is answered with Jira's kind of 400. The string of a text search is read
+//! afterwards, as Lucene syntax (`crate::lucene`).
 
 /// One restriction of a query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Clause {
-    /// Full-text search (`text ~` or `summary ~`): every term must match a word of the summary.
+    /// `text ~ "..."`: full-text search, the string's content (JQL escapes undone) in Lucene's
+    /// syntax. The simulated issues' only text is their summary.
     Text(String),
+    /// `summary ~ "..."`: the same search, on the summary field alone.
+    Summary(String),
     /// `id = X`, `key = X` or `issuekey = X`: an issue key (any case) or a numeric id.
     Issue(String),
     /// `project = X`: a project key (any case) or id.
@@ -21,7 +25,7 @@ pub struct JqlError {
 }
 
 impl JqlError {
-    fn new(message: String) -> Self {
+    pub(crate) fn new(message: String) -> Self {
         Self { message }
     }
 }
@@ -90,6 +94,14 @@ fn tokenize(jql: &str) -> Result<Vec<Located>, JqlError> {
                             Some('t') => {
                                 value.push('\t');
                                 i += 2;
+                            }
+                            Some('r') => {
+                                value.push('\r');
+                                i += 2;
+                            }
+                            Some('u') if unicode_escape(&chars[i + 2..]).is_some() => {
+                                value.extend(unicode_escape(&chars[i + 2..]));
+                                i += 6;
                             }
                             Some(other) => {
                                 return Err(JqlError::new(format!(
@@ -165,6 +177,15 @@ fn tokenize(jql: &str) -> Result<Vec<Located>, JqlError> {
     Ok(out)
 }
 
+/// The character of a `\uXXXX` escape, from the four hexadecimal digits after `\u`.
+fn unicode_escape(after: &[char]) -> Option<char> {
+    let hex: String = after.get(..4)?.iter().collect();
+    if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)
+}
+
 /// Jira's error for a token (or the end of a query of `len` characters) where `what` should be.
 fn expected(what: &str, found: Option<&Located>, len: usize) -> JqlError {
     let got = found.map_or_else(|| "end of query".to_string(), |l| l.token.quoted());
@@ -232,7 +253,11 @@ pub fn parse(jql: &str) -> Result<Vec<Clause>, JqlError> {
                         "The field '{field}' does not support searching for an empty string."
                     )));
                 }
-                Clause::Text(value)
+                if lower == "text" {
+                    Clause::Text(value)
+                } else {
+                    Clause::Summary(value)
+                }
             }
             "id" | "key" | "issuekey" | "issue" => {
                 if op != "=" {
@@ -261,31 +286,6 @@ pub fn parse(jql: &str) -> Result<Vec<Clause>, JqlError> {
     Ok(clauses)
 }
 
-/// Lower-cased words of a text, split on anything that is not a letter or digit.
-fn words(s: &str) -> impl Iterator<Item = String> + '_ {
-    s.split(|c: char| !c.is_alphanumeric() && c != '*' && c != '?')
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase())
-}
-
-/// Whether a summary matches a text search: each term is a whole word (a trailing `*` makes it a
-/// prefix), case-insensitively, like Lucene without stemming.
-pub(crate) fn text_matches(summary: &str, text: &str) -> bool {
-    let summary_words: Vec<String> = words(summary).collect();
-    let mut any = false;
-    for term in words(text) {
-        let term_ok = match term.strip_suffix('*') {
-            Some(stem) => summary_words.iter().any(|w| w.starts_with(stem)),
-            None => summary_words.contains(&term),
-        };
-        if !term_ok {
-            return false;
-        }
-        any = true;
-    }
-    any
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,6 +307,10 @@ mod tests {
         assert_eq!(
             parse(r#"text ~ "foo\\""#).unwrap(),
             vec![Clause::Text("foo\\".into())]
+        );
+        assert_eq!(
+            parse(r#"summary ~ "C\u003a\\\r""#).unwrap(),
+            vec![Clause::Summary("C:\\\r".into())]
         );
         assert_eq!(
             parse("project = ABC AND key = abc-1 ORDER BY created DESC").unwrap(),
@@ -334,6 +338,12 @@ mod tests {
             .message
             .contains("empty string"));
         assert!(parse("text ~").unwrap_err().message.contains("Expecting"));
+        for bad in [r#"text ~ "\u12""#, r#"text ~ "\u12g4""#, r#"text ~ "\:""#] {
+            assert!(
+                parse(bad).unwrap_err().message.contains("is illegal"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -359,19 +369,5 @@ mod tests {
             message("text ~ x AND y"),
             "Error in the JQL Query: Expecting an operator but got end of query. (line 1, character 15)"
         );
-    }
-
-    #[test]
-    fn text_search_matches_words() {
-        assert!(text_matches("Fix login timeout on Safari", "LOGIN"));
-        assert!(text_matches("Fix login timeout on Safari", "login safari"));
-        assert!(!text_matches("Fix login timeout on Safari", "log"));
-        assert!(text_matches("Fix login timeout on Safari", "log*"));
-        assert!(!text_matches(
-            "Fix \"quoted\" search terms",
-            "say \"quoted\""
-        ));
-        assert!(text_matches("Fix \"quoted\" search terms", "\"quoted\""));
-        assert!(!text_matches("anything", "  "));
     }
 }

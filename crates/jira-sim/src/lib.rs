@@ -38,6 +38,7 @@
 
 // Layers: a module only uses modules of the layers above its own.
 //   sync, text, jql, data                 leaves
+//   lucene                                the string of a text search (uses jql's error)
 //   config, request_log, fault, reply     the public types and the plain shared state
 //   auth                                  credentials of a request and how they are checked
 //   authz                                 the authorization servers' pages and servlets
@@ -53,6 +54,7 @@ mod fault;
 pub mod fuzzing;
 mod jira;
 mod jql;
+mod lucene;
 mod reply;
 mod request_log;
 mod server;
@@ -66,5 +68,8 @@ pub use fault::{Fault, FaultKind};
 /// How the simulator reads a JQL query, for tests of the JQL a client builds (its clauses, or
 /// Jira's kind of refusal).
 pub use jql::{parse as parse_jql, Clause as JqlClause, JqlError};
+/// How the simulator reads the string of a `text ~` or `summary ~` clause (Lucene's syntax) and
+/// which summaries it matches.
+pub use lucene::TextQuery;
 pub use request_log::{AuthKind, RecordedRequest};
 pub use server::{start, Sim, SimHandle};

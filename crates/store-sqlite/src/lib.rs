@@ -1,11 +1,13 @@
 //! The SQLite adapter: organizations, integrations with their credentials, caller and admin
-//! tokens, OAuth apps and connections in flight, over sqlx. It implements the domain's store ports ([`domain::IntegrationStore`]
-//! for the search path, [`domain::AdminStore`] for the administration,
-//! [`domain::CredentialUpdates`] for rotating OAuth 2.0 refresh tokens) and offers the few
-//! operations only this adapter has: opening a database URL, backups, and sealing secrets.
+//! tokens, OAuth apps, connections in flight and signing keys of browser tokens, over sqlx.
+//! It implements the domain's store ports ([`domain::IntegrationStore`] for the search path,
+//! [`domain::AdminStore`] for the administration, [`domain::CredentialUpdates`] for rotating
+//! OAuth 2.0 refresh tokens, [`domain::SigningKeyStore`] for the signing keys) and offers the
+//! few operations only this adapter has: opening a database URL, backups, and sealing
+//! secrets.
 //!
-//! Secrets (of integrations, apps and connections) are kept as a versioned bundle in a
-//! `secret` column, sealed with AES-256-GCM when the store is opened with a [`SecretKey`]
+//! Secrets (of integrations, apps, connections and signing keys) are kept as a versioned
+//! bundle in a `secret` column, sealed with AES-256-GCM when the store is opened with a [`SecretKey`]
 //! (see the `secrets` module).
 //!
 //! Queries are runtime-checked (`sqlx::query`), so a fresh clone builds without a database;
@@ -15,8 +17,8 @@
 //! Modules: `open` (URL checks, connecting, migrations, backups), `orgs`, `integrations`
 //! (with the row mapping), `updates` (changes to integrations, consents), `credentials`
 //! (credentials to columns and back), `tokens` (caller and admin), `apps`, `connections`,
-//! `secrets` (bundles, sealing), `rotation` (every bundle at once), `ports` (the domain's
-//! traits over the above) and `memo` (the hot path's memory).
+//! `signing_keys`, `secrets` (bundles, sealing), `rotation` (every bundle at once), `ports`
+//! (the domain's traits over the above) and `memo` (the hot path's memory).
 
 use std::sync::Arc;
 
@@ -34,6 +36,7 @@ mod orgs;
 mod ports;
 mod rotation;
 mod secrets;
+mod signing_keys;
 mod tokens;
 mod updates;
 

@@ -1,17 +1,18 @@
 //! The domain's store ports over the operations of `orgs`, `integrations`, `updates`,
-//! `tokens`, `apps` and `connections`:
+//! `tokens`, `apps`, `connections` and `signing_keys`:
 //! every error becomes a [`StoreError`] keeping the [`crate::SqliteStoreError`] as its
 //! source. The search's lookups go through the memo first.
 
 use std::sync::Arc;
 
+use domain::browser_token::{NewSigningKey, SigningKey, SigningKeySummary};
 use domain::model::{AppId, AppSummary, NewApp, OAuthApp, PendingConnection};
 use domain::ports::{RevokeOutcome, TokenSelector};
 use domain::token::{StoredToken, TokenSummary};
 use domain::{
     AdminStore, CredentialUpdates, Credentials, Integration, IntegrationId, IntegrationName,
-    IntegrationStore, IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Secret, Slug,
-    StoreError,
+    IntegrationStore, IntegrationSummary, NewIntegration, Org, OrgId, OrgRef, Secret,
+    SigningKeyStore, Slug, StoreError,
 };
 
 use crate::directory::Directory;
@@ -203,6 +204,29 @@ impl AdminStore for SqliteStore {
 
     async fn purge_connections(&self, now: i64) -> Result<u64, StoreError> {
         Ok(self.purge_expired(now).await?)
+    }
+}
+
+/// Read by the keyring at start and on each reload, never on a search.
+impl SigningKeyStore for SqliteStore {
+    async fn add_signing_key(
+        &self,
+        org: OrgId,
+        key: &NewSigningKey,
+    ) -> Result<Option<SigningKeySummary>, StoreError> {
+        Ok(self.insert_signing_key(org, key).await?)
+    }
+
+    async fn list_signing_keys(&self, org: OrgId) -> Result<Vec<SigningKeySummary>, StoreError> {
+        Ok(self.signing_keys_of(org).await?)
+    }
+
+    async fn revoke_signing_key(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.revoke_signing_key_row(id).await?)
+    }
+
+    async fn active_signing_keys(&self) -> Result<Vec<SigningKey>, StoreError> {
+        Ok(self.every_active_signing_key().await?)
     }
 }
 

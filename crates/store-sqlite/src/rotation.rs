@@ -1,5 +1,5 @@
 //! The store's operations on every stored secret bundle at once (integrations, OAuth apps,
-//! connections in flight): counting and checking them against the key
+//! connections in flight, signing keys): counting and checking them against the key
 //! ([`SqliteStore::secrets_report`]) and sealing them anew ([`SqliteStore::rotate_secrets`]).
 
 use sqlx::SqliteConnection;
@@ -7,7 +7,8 @@ use sqlx::SqliteConnection;
 use crate::secrets::{decode, encode, form, Form, SecretOwner};
 use crate::{SecretKey, SqliteStore, SqliteStoreError};
 
-/// How many stored secret bundles (one per integration, OAuth app and connection in flight)
+/// How many stored secret bundles (one per integration, OAuth app, connection in flight and
+/// active signing key)
 /// are sealed and how many are kept in clear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SecretsReport {
@@ -17,7 +18,8 @@ pub struct SecretsReport {
     pub plain: usize,
 }
 
-/// Every stored bundle with its row: integrations by id, then apps by id, then connections.
+/// Every stored bundle with its row: integrations by id, then apps by id, then connections,
+/// then active signing keys.
 async fn every_bundle(
     conn: &mut SqliteConnection,
 ) -> Result<Vec<(SecretOwner, String)>, SqliteStoreError> {
@@ -36,10 +38,23 @@ async fn every_bundle(
         .into_iter()
         .map(|(id, s)| (SecretOwner::Integration(id), s));
     let apps = apps.into_iter().map(|(id, s)| (SecretOwner::App(id), s));
+    // A revoked key keeps no secret: only the active ones have a bundle.
+    let signing_keys: Vec<(String, String)> = sqlx::query_as(
+        "SELECT key_id, secret FROM signing_keys WHERE revoked_at IS NULL ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let connections = connections
         .into_iter()
         .map(|(hash, s)| (SecretOwner::Connection(hash), s));
-    Ok(integrations.chain(apps).chain(connections).collect())
+    let signing_keys = signing_keys
+        .into_iter()
+        .map(|(id, s)| (SecretOwner::SigningKey(id), s));
+    Ok(integrations
+        .chain(apps)
+        .chain(connections)
+        .chain(signing_keys)
+        .collect())
 }
 
 /// Writes `stored` as the secret bundle of `owner`'s row.
@@ -61,6 +76,11 @@ async fn write_bundle(
             sqlx::query("UPDATE connections SET secret = ? WHERE state_hash = ?")
                 .bind(stored)
                 .bind(hash.clone())
+        }
+        SecretOwner::SigningKey(id) => {
+            sqlx::query("UPDATE signing_keys SET secret = ? WHERE key_id = ?")
+                .bind(stored)
+                .bind(id.clone())
         }
     };
     query.execute(&mut *conn).await?;

@@ -1,4 +1,5 @@
-//! The `secret` columns (of integrations, OAuth apps and connections in flight): a
+//! The `secret` columns (of integrations, OAuth apps, connections in flight and signing
+//! keys): a
 //! versioned bundle of a row's secret fields, kept as `plain:v1:<JSON>` or, with a
 //! [`SecretKey`], `sealed:v1:<base64(nonce || AES-256-GCM ciphertext of the JSON)>`.
 //!
@@ -99,6 +100,8 @@ pub enum SecretOwner {
     App(i64),
     /// The connection in flight stored under this state hash (`connections`).
     Connection(String),
+    /// The signing key of browser tokens with this public id (`signing_keys`).
+    SigningKey(String),
 }
 
 impl SecretOwner {
@@ -109,6 +112,7 @@ impl SecretOwner {
             Self::Integration(id) => format!("jira-search/integration/{id}/secret/v1"),
             Self::App(id) => format!("jira-search/app/{id}/secret/v1"),
             Self::Connection(hash) => format!("jira-search/connection/{hash}/secret/v1"),
+            Self::SigningKey(id) => format!("jira-search/signing-key/{id}/secret/v1"),
         }
     }
 }
@@ -125,6 +129,7 @@ impl fmt::Display for SecretOwner {
                 "the connection in flight with state hash {}…",
                 hash.get(..12).unwrap_or(hash)
             ),
+            Self::SigningKey(id) => write!(f, "signing key {id}"),
         }
     }
 }

@@ -3,10 +3,12 @@
 
 use bytes::Bytes;
 use domain::admin::{ConnectSettings, IntegrationForm, IntegrationPatch};
+use domain::browser_token::SigningKeyRandom;
 use domain::model::AuthMethod;
 use domain::ports::ConsentApi;
 use domain::{
     AdminError, AdminStore, Administration, IntegrationId, IntegrationStore, JiraApi, Secret,
+    SigningKeyStore,
 };
 use http_body_util::Full;
 use hyper::{Method, Response, StatusCode};
@@ -39,7 +41,7 @@ pub async fn handle<S, J, K>(
     req: &AdminRequest,
 ) -> Reply
 where
-    S: AdminStore + IntegrationStore,
+    S: AdminStore + IntegrationStore + SigningKeyStore,
     J: JiraApi,
     K: ConsentApi,
 {
@@ -92,6 +94,32 @@ where
                 .add_named_token(org, name.as_deref(), &rand::random())
                 .await?;
             created(&json!({"token": token, "prefix": prefix}))
+        }
+        ApiRoute::OrgSigningKeys(org) if get => {
+            let list: Vec<Value> = admin
+                .list_signing_keys(org)
+                .await?
+                .iter()
+                .map(views::signing_key)
+                .collect();
+            ok(&list)
+        }
+        ApiRoute::OrgSigningKeys(org) => {
+            let mut f = body(true)?;
+            let name = f.opt_str("name")?;
+            f.finish()?;
+            let random = SigningKeyRandom {
+                id: rand::random(),
+                secret: rand::random(),
+            };
+            let made = admin.add_signing_key(org, name.as_deref(), &random).await?;
+            let mut shown = views::signing_key(&made.summary);
+            shown["secret"] = json!(made.secret.expose());
+            created(&shown)
+        }
+        ApiRoute::SigningKey(id) => {
+            admin.revoke_signing_key(id).await?;
+            Ok(empty_response(StatusCode::NO_CONTENT))
         }
         ApiRoute::OrgConnections(org) => {
             let settings = ctx.connect.ok_or(AdminError::ConnectionsOff)?;

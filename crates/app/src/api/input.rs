@@ -123,9 +123,10 @@ impl From<AdminError> for ApiError {
             AdminError::OrgNotFound(_)
             | AdminError::IntegrationNotFound(_)
             | AdminError::TokenNotFound
+            | AdminError::SigningKeyNotFound(_)
             | AdminError::AppNotFound(_)
             | AdminError::ConnectionsOff => Self::new(StatusCode::NOT_FOUND, e.to_string()),
-            AdminError::OrgExists(_) | AdminError::TokenExists => {
+            AdminError::OrgExists(_) | AdminError::TokenExists | AdminError::SigningKeyExists => {
                 Self::new(StatusCode::CONFLICT, e.to_string())
             }
             AdminError::TokenAmbiguous(_) => Self::field("prefix", e.to_string()),

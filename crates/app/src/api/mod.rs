@@ -17,7 +17,7 @@ pub mod views;
 use bytes::Bytes;
 use domain::admin::{AdminAccess, ConnectSettings};
 use domain::ports::ConsentApi;
-use domain::{AdminStore, Administration, IntegrationStore, JiraApi};
+use domain::{AdminStore, Administration, IntegrationStore, JiraApi, Keyring, SigningKeyStore};
 use http_body_util::Full;
 use hyper::header::{HeaderValue, ALLOW, WWW_AUTHENTICATE};
 use hyper::{Method, Response, StatusCode};
@@ -43,7 +43,7 @@ pub struct AdminApi<S, J, K> {
 
 impl<S, J, K> AdminApi<S, J, K>
 where
-    S: AdminStore + IntegrationStore,
+    S: AdminStore + IntegrationStore + SigningKeyStore,
     J: JiraApi,
     K: ConsentApi,
 {
@@ -55,6 +55,14 @@ where
             consent,
             connect,
         }
+    }
+
+    /// The admin API that changes `keyring` at once when a signing key is made or revoked
+    /// (or an org deleted), so this process's searches see it without waiting for a reload.
+    #[must_use]
+    pub fn with_keyring(mut self, keyring: std::sync::Arc<Keyring>) -> Self {
+        self.admin = self.admin.with_keyring(keyring);
+        self
     }
 
     async fn route(&self, req: AdminRequest) -> Response<Full<Bytes>> {
@@ -114,7 +122,7 @@ where
 
 impl<S, J, K> AdminRoutes for AdminApi<S, J, K>
 where
-    S: AdminStore + IntegrationStore,
+    S: AdminStore + IntegrationStore + SigningKeyStore,
     J: JiraApi,
     K: ConsentApi,
 {

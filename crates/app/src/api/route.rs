@@ -17,6 +17,10 @@ pub enum ApiRoute {
     OrgTokens(String),
     /// `/api/v1/orgs/{org}/connections`.
     OrgConnections(String),
+    /// `/api/v1/orgs/{org}/signing-keys`.
+    OrgSigningKeys(String),
+    /// `/api/v1/signing-keys/{id}`.
+    SigningKey(String),
     /// `/api/v1/integrations/{id}`.
     Integration(IntegrationId),
     /// `/api/v1/integrations/{id}/credentials`.
@@ -72,6 +76,8 @@ impl ApiRoute {
             }
             ["orgs", org, "tokens"] => text(org).map_or(Self::NotFound, Self::OrgTokens),
             ["orgs", org, "connections"] => text(org).map_or(Self::NotFound, Self::OrgConnections),
+            ["orgs", org, "signing-keys"] => text(org).map_or(Self::NotFound, Self::OrgSigningKeys),
+            ["signing-keys", key] => text(key).map_or(Self::NotFound, Self::SigningKey),
             ["integrations", i] => {
                 id(i).map_or(Self::NotFound, |i| Self::Integration(IntegrationId(i)))
             }
@@ -91,14 +97,16 @@ impl ApiRoute {
     /// The methods this route answers, as `Allow` names them.
     pub fn allowed(&self) -> &'static [&'static str] {
         match self {
-            Self::Orgs | Self::OrgIntegrations(_) | Self::OrgTokens(_) | Self::Apps => {
-                &["GET", "POST"]
-            }
+            Self::Orgs
+            | Self::OrgIntegrations(_)
+            | Self::OrgTokens(_)
+            | Self::OrgSigningKeys(_)
+            | Self::Apps => &["GET", "POST"],
             Self::Org(_) | Self::App(_) => &["GET", "DELETE"],
             Self::OrgConnections(_) | Self::IntegrationCheck(_) | Self::Site => &["POST"],
             Self::Integration(_) => &["GET", "PATCH", "DELETE"],
             Self::IntegrationCredentials(_) => &["PUT"],
-            Self::Token(_) => &["DELETE"],
+            Self::Token(_) | Self::SigningKey(_) => &["DELETE"],
             Self::Callback => &["GET"],
             Self::NotFound => &[],
         }
@@ -170,6 +178,15 @@ mod tests {
                 "/api/v1/tokens/jst_abcd1234",
                 ApiRoute::Token("jst_abcd1234".into()),
             ),
+            (
+                "/api/v1/orgs/acme/signing-keys",
+                ApiRoute::OrgSigningKeys("acme".into()),
+            ),
+            (
+                "/api/v1/signing-keys/jsk_0123456789ab",
+                ApiRoute::SigningKey("jsk_0123456789ab".into()),
+            ),
+            ("/api/v1/signing-keys", ApiRoute::NotFound),
             ("/api/v1/apps", ApiRoute::Apps),
             ("/api/v1/apps/2", ApiRoute::App(AppId(2))),
             ("/api/v1/orgs//tokens", ApiRoute::NotFound),

@@ -1,5 +1,6 @@
 //! What the admin API answers about each resource: public parts only, never a secret.
 
+use domain::browser_token::SigningKeySummary;
 use domain::model::AppSummary;
 use domain::token::TokenSummary;
 use domain::{IntegrationSummary, Org};
@@ -29,6 +30,11 @@ pub fn integration(i: &IntegrationSummary) -> Value {
 /// A caller token, public parts.
 pub fn token(t: &TokenSummary) -> Value {
     json!({"prefix": t.prefix, "name": t.name, "created_at": rfc3339_text(&t.created_at)})
+}
+
+/// A signing key of browser tokens, public parts.
+pub fn signing_key(k: &SigningKeySummary) -> Value {
+    json!({"id": k.id, "name": k.name, "created_at": rfc3339_text(&k.created_at)})
 }
 
 /// An app, public parts; `redirect_uri` is what to register at the authorization server.

@@ -139,6 +139,24 @@ fn operations(w: &World) -> Vec<(&'static str, &'static str, String, Option<Valu
             None,
         ),
         (
+            "GET",
+            "/api/v1/orgs/{org}/signing-keys",
+            "/api/v1/orgs/acme/signing-keys".into(),
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/{org}/signing-keys",
+            "/api/v1/orgs/acme/signing-keys".into(),
+            None,
+        ),
+        (
+            "DELETE",
+            "/api/v1/signing-keys/{key_id}",
+            "/api/v1/signing-keys/jsk_000000000000".into(),
+            None,
+        ),
+        (
             "DELETE",
             "/api/v1/tokens/{prefix}",
             "/api/v1/tokens/jst_00000000".into(),
@@ -235,7 +253,8 @@ async fn every_documented_admin_and_connect_status_and_body_occurs() {
         assert_eq!(a.status, 414, "{method} {path}");
         let a = run.raw(method, template, &path, &many, Vec::new()).await;
         assert_eq!(a.status, 431, "{method} {path}");
-        if body.is_some() || template.ends_with("/tokens") && method == "POST" {
+        let body_optional = template.ends_with("/tokens") || template.ends_with("/signing-keys");
+        if body.is_some() || body_optional && method == "POST" {
             let auth = [("authorization", admin_auth.as_str()), json_ct];
             let a = run.raw(method, template, &path, &auth, big.clone()).await;
             assert_eq!(a.status, 413, "{method} {path}");
@@ -434,6 +453,42 @@ async fn every_documented_admin_and_connect_status_and_body_occurs() {
     run.admin(400, "DELETE", t, "/api/v1/tokens/jst_1", None)
         .await;
     run.admin(405, "GET", t, &tpath, None).await;
+
+    // Signing keys of browser tokens.
+    let ok = "/api/v1/orgs/{org}/signing-keys";
+    let k = "/api/v1/signing-keys/{key_id}";
+    run.admin(200, "GET", ok, "/api/v1/orgs/acme/signing-keys", None)
+        .await;
+    run.admin(404, "GET", ok, "/api/v1/orgs/nobody/signing-keys", None)
+        .await;
+    run.admin(405, "DELETE", ok, "/api/v1/orgs/acme/signing-keys", None)
+        .await;
+    let key = run
+        .admin(
+            201,
+            "POST",
+            ok,
+            "/api/v1/orgs/acme/signing-keys",
+            Some(json!({"name": "oas"})),
+        )
+        .await
+        .json();
+    run.admin(201, "POST", ok, "/api/v1/orgs/acme/signing-keys", None)
+        .await;
+    run.admin(
+        400,
+        "POST",
+        ok,
+        "/api/v1/orgs/acme/signing-keys",
+        Some(json!({"name": 1})),
+    )
+    .await;
+    run.admin(404, "POST", ok, "/api/v1/orgs/nobody/signing-keys", None)
+        .await;
+    let kpath = format!("/api/v1/signing-keys/{}", key["id"].as_str().unwrap());
+    run.admin(204, "DELETE", k, &kpath, None).await;
+    run.admin(404, "DELETE", k, &kpath, None).await;
+    run.admin(405, "GET", k, &kpath, None).await;
 
     // Apps.
     let a = "/api/v1/apps";

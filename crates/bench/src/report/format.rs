@@ -57,6 +57,17 @@ pub fn count(n: usize) -> String {
     out
 }
 
+/// A figure rounded to a whole count with thousands separators: `65,012`; a figure that is
+/// not a finite count of zero or more is written as is (`NaN`, `-3`).
+pub fn whole_count(v: f64) -> String {
+    let rounded = v.round();
+    if (0.0..1e18).contains(&rounded) {
+        count(rounded as usize)
+    } else {
+        format!("{rounded}")
+    }
+}
+
 /// A duration in seconds, as short as exact: `0.3 s`, `1 s`.
 pub fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
@@ -95,6 +106,10 @@ mod tests {
         assert_eq!(count(1000), "1,000");
         assert_eq!(count(10_000), "10,000");
         assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(whole_count(65_011.6), "65,012");
+        assert_eq!(whole_count(0.2), "0");
+        assert_eq!(whole_count(f64::NAN), "NaN");
+        assert_eq!(whole_count(-3.0), "-3");
     }
 
     #[test]

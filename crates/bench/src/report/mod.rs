@@ -4,6 +4,7 @@
 
 mod format;
 mod obstacles;
+mod ratios;
 mod sections;
 mod table;
 mod targets;
@@ -12,7 +13,7 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-use crate::results::Report;
+use crate::results::{Callgrind, Report};
 pub use template::TemplateError;
 use template::{Template, Values};
 
@@ -33,13 +34,21 @@ const THROUGHPUT_ERRORS: Template = template!("throughput_errors.md");
 const MISSES: Template = template!("misses.md");
 const WAKE_UPS: Template = template!("wake_ups.md");
 const COLD: Template = template!("cold.md");
+const CLOUD_COLD: Template = template!("cloud_cold.md");
 const BURST: Template = template!("burst.md");
 const MEMORY: Template = template!("memory.md");
+const CALLGRIND: Template = template!("callgrind.md");
 const TARGETS: Template = template!("targets.md");
 const OBSTACLES: Template = template!("obstacles.md");
 const OBSTACLE_WAKE_UP: Template = template!("obstacle_wake_up.md");
 const OBSTACLE_COLD: Template = template!("obstacle_cold.md");
 const FOOTER: Template = template!("footer.md");
+
+/// What `jira-search-bench callgrind` prints: the instructions per cache hit and per
+/// `/healthz` and their ratio, one a line.
+pub fn callgrind_summary(c: &Callgrind) -> String {
+    ratios::callgrind_summary(c)
+}
 
 /// The whole of docs/benchmarks.md: the sections the run measured, in order, one blank line
 /// between blocks.
@@ -57,11 +66,17 @@ pub fn render(report: &Report) -> Result<String, TemplateError> {
     if let Some(cold) = &report.cold {
         blocks.push(sections::cold(cold)?);
     }
+    if let Some(cloud_cold) = &report.cloud_cold {
+        blocks.push(ratios::cloud_cold(cloud_cold)?);
+    }
     if let Some(burst) = &report.burst {
         blocks.push(sections::burst(burst)?);
     }
     if let Some(memory) = &report.memory {
         blocks.push(sections::memory(memory)?);
+    }
+    if let Some(callgrind) = &report.callgrind {
+        blocks.push(ratios::callgrind(callgrind)?);
     }
     if let Some(table) = targets::table(report) {
         blocks.push(TARGETS.fill(&Values::new().set("table", table.render()))?);

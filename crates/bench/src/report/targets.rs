@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::format::{count, kib_as_mb, ms, ratio};
 use super::table::{text, Column, Table};
-use crate::results::{BurstByCache, Latency, MemoryByCache, Report, ThroughputByCache};
+use crate::results::{BurstByCache, Callgrind, Latency, MemoryByCache, Report, ThroughputByCache};
 
 /// Cache hits per second at least this share of the ceiling's requests per second.
 pub const HIT_VS_CEILING_AT_LEAST: f64 = 0.5;
@@ -15,6 +15,11 @@ pub const MISS_ADDED_P50_AT_MOST_MS: f64 = 0.3;
 pub const MISS_ADDED_P99_AT_MOST_MS: f64 = 1.0;
 /// A cold search takes at most this many times one direct user search, at p50.
 pub const COLD_VS_DIRECT_AT_MOST: f64 = 1.2;
+/// A cold Jira Cloud user search with a project takes at most this many times one direct Jira
+/// call, at p50 (issue #14).
+pub const CLOUD_COLD_VS_DIRECT_AT_MOST: f64 = 1.1;
+/// A cache hit costs at most this many times the instructions of `/healthz` (issue #14).
+pub const HIT_INSTRUCTIONS_VS_HEALTHZ_AT_MOST: f64 = 2.0;
 /// Of a burst of identical cold searches, exactly this many project lookups and this many user
 /// searches reach Jira.
 pub const BURST_JIRA_CALLS_EACH: usize = 1;
@@ -64,6 +69,16 @@ pub fn miss(added: Latency) -> Verdict {
 /// A cold search against one direct user search.
 pub fn cold(vs_direct: f64) -> Verdict {
     Verdict::of(vs_direct <= COLD_VS_DIRECT_AT_MOST)
+}
+
+/// A cold Cloud search with a project against one direct Jira call.
+pub fn cloud_cold(vs_direct: f64) -> Verdict {
+    Verdict::of(vs_direct <= CLOUD_COLD_VS_DIRECT_AT_MOST)
+}
+
+/// Instructions per cache hit against those per `/healthz`.
+pub fn instructions(c: &Callgrind) -> Verdict {
+    Verdict::of(c.hit_vs_healthz() <= HIT_INSTRUCTIONS_VS_HEALTHZ_AT_MOST)
 }
 
 /// The Jira calls of a burst.
@@ -138,6 +153,20 @@ pub fn table(report: &Report) -> Option<Table> {
             }
         }
     }
+    if let Some(cloud) = &report.cloud_cold {
+        for c in &cloud.by_cache {
+            let vs_direct = cloud.vs_direct(c);
+            table.row([
+                format!(
+                    "cold Jira Cloud user search with a project at most {CLOUD_COLD_VS_DIRECT_AT_MOST}x one direct Jira call (jira-sim {}, {})",
+                    cloud.jira,
+                    c.cache.label()
+                ),
+                ratio(vs_direct),
+                cloud_cold(vs_direct).to_string(),
+            ]);
+        }
+    }
     if let Some(b) = &report.burst {
         for c in &b.by_cache {
             table.row([
@@ -163,6 +192,15 @@ pub fn table(report: &Report) -> Option<Table> {
                 memory(c).to_string(),
             ]);
         }
+    }
+    if let Some(c) = &report.callgrind {
+        table.row([
+            format!(
+                "instructions per cache hit at most {HIT_INSTRUCTIONS_VS_HEALTHZ_AT_MOST}x those per `/healthz` (callgrind)"
+            ),
+            ratio(c.hit_vs_healthz()),
+            instructions(c).to_string(),
+        ]);
     }
     (!table.is_empty()).then_some(table)
 }

@@ -5,10 +5,13 @@ use std::time::Duration;
 
 use super::render;
 use crate::results::{
-    Burst, BurstByCache, CacheKind, CacheMisses, ColdAt, ColdByCache, ColdSearches, JiraLatency,
-    Latency, Memory, MemoryByCache, MissByCache, MissesAt, ProjectList, Rate, Report, Setup,
-    Throughput, ThroughputByCache, WakeUp, WakeUps,
+    Burst, BurstByCache, CacheKind, CacheMisses, Callgrind, CloudCold, CloudColdByCache, ColdAt,
+    ColdByCache, ColdSearches, Instructions, JiraLatency, Latency, Memory, MemoryByCache,
+    MissByCache, MissesAt, ProjectList, Rate, Report, Setup, Throughput, ThroughputByCache, WakeUp,
+    WakeUps,
 };
+
+mod ratios;
 
 const FAST: JiraLatency = JiraLatency { ms: 0 };
 const SLOW: JiraLatency = JiraLatency { ms: 20 };
@@ -47,7 +50,44 @@ fn cold_at(jira: JiraLatency, direct_ms: f64, with_project_ms: f64) -> ColdAt {
     }
 }
 
-/// A full run: every section, every target met but the cold search with a project.
+/// Cold Cloud searches: the direct call at `direct_ms`, each adapter at `service_ms` with
+/// `jira_calls` Jira calls.
+fn cloud_cold(direct_ms: f64, service_ms: f64, jira_calls: usize) -> CloudCold {
+    CloudCold {
+        turn: Duration::from_secs(1),
+        turns: 5,
+        projects: 10_000,
+        jira: SLOW,
+        direct: lat(direct_ms, direct_ms + 1.0),
+        by_cache: CacheKind::ALL
+            .into_iter()
+            .map(|cache| CloudColdByCache {
+                cache,
+                service: lat(service_ms, service_ms + 2.0),
+                errors: 0,
+                jira_calls,
+            })
+            .collect(),
+    }
+}
+
+/// Callgrind's totals: 1,000,000 instructions of start-up and shutdown, then `hit` per cache
+/// hit and `healthz` per `/healthz`, over runs of 50 and 550 requests.
+fn callgrind(hit: u64, healthz: u64) -> Callgrind {
+    let runs = |per_request: u64| Instructions {
+        at_k1: 1_000_000 + 51 * per_request,
+        at_k2: 1_000_000 + 551 * per_request,
+    };
+    Callgrind {
+        k1: 50,
+        k2: 550,
+        hit: runs(hit),
+        healthz: runs(healthz),
+    }
+}
+
+/// A full run: every section, every target met but the cold search with a project (Server and
+/// Cloud) and the instructions per cache hit.
 fn sample() -> Report {
     Report {
         setup: Setup {
@@ -112,6 +152,7 @@ fn sample() -> Report {
             projects: 10_000,
             at: vec![cold_at(FAST, 0.135, 0.363), cold_at(SLOW, 21.6, 43.6)],
         }),
+        cloud_cold: Some(cloud_cold(21.5, 43.4, 2)),
         burst: Some(Burst {
             searches: 200,
             jira: SLOW,
@@ -141,6 +182,7 @@ fn sample() -> Report {
                 })
                 .collect(),
         }),
+        callgrind: Some(callgrind(65_000, 17_500)),
         elapsed: Duration::from_secs(147),
     }
 }
@@ -171,8 +213,10 @@ fn a_full_run_has_every_section_in_order() {
             "## Throughput: ceiling, floor and cache hits",
             "## Cache misses: latency the service adds over Jira",
             "## Cold searches on a Jira with 10,000 projects",
+            "## Cold Jira Cloud user search with a project, against one direct Jira call",
             "## 200 concurrent identical cold searches",
             "## Memory with 1,000 concurrent connections",
+            "## Instructions per request (callgrind)",
             "## Targets",
             "### What stands in the way where a target is not met",
         ]
@@ -362,8 +406,10 @@ fn only_one_section_renders_that_section_alone() {
         throughput: None,
         misses: None,
         wake_ups: None,
+        cloud_cold: None,
         burst: None,
         memory: None,
+        callgrind: None,
         ..full
     };
     let doc = render(&report).unwrap();

@@ -2,6 +2,7 @@
 //! [`World`]; `--only SECTION` runs one section.
 
 mod burst;
+mod cloud;
 mod cold;
 mod memory;
 mod misses;
@@ -10,11 +11,12 @@ mod wake_up;
 
 use std::time::Instant;
 
+use crate::callgrind::{self, Fixture};
 use crate::machine;
 use crate::measure::WARM_UP;
 use crate::procs::Bins;
 use crate::results::Report;
-use crate::world::World;
+use crate::world::{World, HIT_QUERY};
 
 /// The Redis of the Redis adapter when `REDIS_URL` names none.
 const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
@@ -28,20 +30,26 @@ pub enum Section {
     Misses,
     /// Cold searches on a Jira with many projects.
     Cold,
+    /// Cold Jira Cloud user searches with a project against one direct Jira call.
+    Cloud,
     /// Concurrent identical cold searches (coalescing).
     Burst,
     /// Memory with many connections.
     Memory,
+    /// Instructions per request under callgrind: a cache hit against `/healthz`.
+    Callgrind,
 }
 
 impl Section {
     /// Every section, in the document's order.
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 7] = [
         Section::Throughput,
         Section::Misses,
         Section::Cold,
+        Section::Cloud,
         Section::Burst,
         Section::Memory,
+        Section::Callgrind,
     ];
 
     /// Its name on the command line.
@@ -50,8 +58,10 @@ impl Section {
             Section::Throughput => "throughput",
             Section::Misses => "misses",
             Section::Cold => "cold",
+            Section::Cloud => "cloud",
             Section::Burst => "burst",
             Section::Memory => "memory",
+            Section::Callgrind => "callgrind",
         }
     }
 
@@ -98,6 +108,11 @@ pub async fn run_all(bins: &Bins, seconds: u64, only: Option<Section>) -> Result
     } else {
         None
     };
+    let cloud_cold = if wanted(Section::Cloud) {
+        Some(cloud::run(&world, &services, seconds).await?)
+    } else {
+        None
+    };
     let burst = if wanted(Section::Burst) {
         Some(burst::run(&world, &services).await?)
     } else {
@@ -110,14 +125,28 @@ pub async fn run_all(bins: &Bins, seconds: u64, only: Option<Section>) -> Result
     } else {
         None
     };
+    // Alone too: a service of its own under callgrind, the others stopped.
+    let callgrind = if wanted(Section::Callgrind) {
+        let fixture = Fixture {
+            bins,
+            database_url: &world.db.url,
+            token: &world.token,
+            hit_path: world.fast.search_path(HIT_QUERY),
+        };
+        Some(callgrind::measure(&fixture, callgrind::K1, callgrind::K2).await?)
+    } else {
+        None
+    };
     Ok(Report {
         setup,
         throughput,
         misses,
         wake_ups,
         cold,
+        cloud_cold,
         burst,
         memory,
+        callgrind,
         elapsed: started.elapsed(),
     })
 }
@@ -133,7 +162,7 @@ mod tests {
         }
         let err = Section::parse("latency").unwrap_err();
         assert!(
-            err.contains("throughput, misses, cold, burst, memory"),
+            err.contains("throughput, misses, cold, cloud, burst, memory, callgrind"),
             "{err}"
         );
     }

@@ -4,13 +4,10 @@
 use crate::load::{self, Target};
 use crate::measure::{measure, path_fn, Watched};
 use crate::results::{Throughput, ThroughputByCache};
-use crate::world::{search_path, Service, World};
+use crate::world::{Service, World, HIT_QUERY};
 
 /// Keep-alive connections of each run.
 const CONNECTIONS: usize = 32;
-
-/// A query that matches many users (the report counts them): a realistic answer to cache.
-const HIT_QUERY: &str = "a";
 
 /// Measures the floor, then each service's ceiling and cache hits.
 pub async fn run(world: &World, services: &[Service], seconds: u64) -> Result<Throughput, String> {
@@ -54,11 +51,8 @@ pub async fn run(world: &World, services: &[Service], seconds: u64) -> Result<Th
 
 /// The search a cache hit answers: [`HIT_QUERY`] on the fast jira-sim's integration.
 pub fn hit_search(world: &World, svc: &Service) -> Target {
-    let integration = world.fast.integration.clone();
-    svc.search(
-        &world.token,
-        path_fn(move |_| search_path(&integration, HIT_QUERY)),
-    )
+    let path = world.fast.search_path(HIT_QUERY);
+    svc.search(&world.token, path_fn(move |_| path.clone()))
 }
 
 /// Users in jira-sim's answer to the floor's search (a JSON array of users).

@@ -28,6 +28,12 @@ pub enum AdminError {
     /// The same token is already stored.
     #[error("this token is already stored")]
     TokenExists,
+    /// No active signing key has this id (as given, shortened).
+    #[error("no active signing key has the id {0:?}")]
+    SigningKeyNotFound(String),
+    /// A signing key with the same id is already stored.
+    #[error("this signing key id is already stored")]
+    SigningKeyExists,
     /// `integration check`: Jira answered 401 or 403.
     #[error("Jira refused the credentials of integration {id} (Jira answered HTTP {status}): check them, or add the integration again")]
     CheckRefused {
@@ -71,6 +77,8 @@ impl AdminError {
             | Self::TokenNotFound
             | Self::TokenAmbiguous(_)
             | Self::TokenExists
+            | Self::SigningKeyNotFound(_)
+            | Self::SigningKeyExists
             | Self::AppNotFound(_)
             | Self::ConnectionsOff => true,
             Self::CheckRefused { .. }

@@ -8,7 +8,10 @@ mod connect_settings;
 mod error;
 mod forms;
 mod registration;
+mod signing_keys;
 mod tenants;
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -27,6 +30,7 @@ pub use registration::{
 };
 
 use crate::jira_request;
+use crate::keyring::Keyring;
 use crate::model::{
     IntegrationId, IntegrationSummary, InvalidInput, Org, OrgId, OrgRef, Provider, Slug,
 };
@@ -49,16 +53,29 @@ pub struct JiraIdentity {
     pub email: Option<String>,
 }
 
-/// The administration use cases over a store.
+/// The administration use cases over a store, and the keyring of browser tokens they keep
+/// up to date in this process, if any.
 #[derive(Debug, Clone)]
 pub struct Administration<S> {
     store: S,
+    keyring: Option<Arc<Keyring>>,
 }
 
 impl<S: AdminStore + IntegrationStore> Administration<S> {
     /// The use cases over `store`.
     pub fn new(store: S) -> Self {
-        Self { store }
+        Self {
+            store,
+            keyring: None,
+        }
+    }
+
+    /// The use cases that also change `keyring` at once when they make or revoke a signing
+    /// key or delete an org, so this process's searches see it without waiting for a reload.
+    #[must_use]
+    pub fn with_keyring(mut self, keyring: Arc<Keyring>) -> Self {
+        self.keyring = Some(keyring);
+        self
     }
 
     /// The store.

@@ -140,13 +140,16 @@ impl<S: AdminStore + IntegrationStore> super::Administration<S> {
         }
     }
 
-    /// Deletes an org with its tokens and links.
+    /// Deletes an org with its tokens, signing keys and links.
     ///
     /// # Errors
     /// [`AdminError::OrgNotFound`], [`AdminError::Store`].
     pub async fn delete_org(&self, org: &str) -> Result<(), AdminError> {
         let found = self.resolve_org(org).await?;
         if self.store.delete_org(found.id).await? {
+            if let Some(keyring) = &self.keyring {
+                keyring.forget_org(found.id);
+            }
             Ok(())
         } else {
             Err(AdminError::OrgNotFound(org.to_owned()))
@@ -281,7 +284,7 @@ impl<S: AdminStore + IntegrationStore> super::Administration<S> {
 }
 
 /// A token's optional name: as an integration's (1 to 200 visible characters).
-fn token_name(name: Option<&str>) -> Result<Option<String>, InvalidInput> {
+pub(super) fn token_name(name: Option<&str>) -> Result<Option<String>, InvalidInput> {
     name.map(|n| IntegrationName::parse(n).map(|n| n.as_str().to_owned()))
         .transpose()
 }

@@ -16,7 +16,8 @@ pub use consent::{
 pub use error::{error_chain, BoxError};
 pub use jira::{JiraApi, JiraError};
 pub use store::{
-    AdminStore, CredentialUpdates, IntegrationStore, RevokeOutcome, StoreError, TokenSelector,
+    AdminStore, CredentialUpdates, IntegrationStore, RevokeOutcome, SigningKeyStore, StoreError,
+    TokenSelector,
 };
 
 #[cfg(any(test, feature = "testing"))]
@@ -26,4 +27,4 @@ pub use consent::MockConsentApi;
 #[cfg(any(test, feature = "testing"))]
 pub use jira::MockJiraApi;
 #[cfg(any(test, feature = "testing"))]
-pub use store::{MockAdminStore, MockCredentialUpdates, MockIntegrationStore};
+pub use store::{MockAdminStore, MockCredentialUpdates, MockIntegrationStore, MockSigningKeyStore};

@@ -8,8 +8,9 @@ use std::time::Duration;
 use super::{
     AdminStore, CacheError, CacheStats, CodeExchange, ConsentApi, ConsentError, CredentialUpdates,
     IntegrationStore, JiraApi, JiraError, OAuth1Consumer, OAuth1Token, RevokeOutcome, SearchCache,
-    StoreError, TokenGrant, TokenSelector,
+    SigningKeyStore, StoreError, TokenGrant, TokenSelector,
 };
+use crate::browser_token::{NewSigningKey, SigningKey, SigningKeySummary};
 use crate::jira_request::JiraRequest;
 use crate::model::{
     AppId, AppSummary, CloudSite, Credentials, Integration, IntegrationId, IntegrationName,
@@ -172,6 +173,25 @@ impl<T: AdminStore> AdminStore for Arc<T> {
     }
     async fn purge_connections(&self, now: i64) -> Result<u64, StoreError> {
         T::purge_connections(self, now).await
+    }
+}
+
+impl<T: SigningKeyStore> SigningKeyStore for Arc<T> {
+    async fn add_signing_key(
+        &self,
+        org: OrgId,
+        key: &NewSigningKey,
+    ) -> Result<Option<SigningKeySummary>, StoreError> {
+        T::add_signing_key(self, org, key).await
+    }
+    async fn list_signing_keys(&self, org: OrgId) -> Result<Vec<SigningKeySummary>, StoreError> {
+        T::list_signing_keys(self, org).await
+    }
+    async fn revoke_signing_key(&self, id: &str) -> Result<bool, StoreError> {
+        T::revoke_signing_key(self, id).await
+    }
+    async fn active_signing_keys(&self) -> Result<Vec<SigningKey>, StoreError> {
+        T::active_signing_keys(self).await
     }
 }
 

@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use super::error::BoxError;
+use crate::browser_token::{NewSigningKey, SigningKey, SigningKeySummary};
 use crate::model::{
     AppId, AppSummary, Credentials, Integration, IntegrationId, IntegrationName,
     IntegrationSummary, NewApp, NewIntegration, OAuthApp, Org, OrgId, OrgRef, PendingConnection,
@@ -331,6 +332,50 @@ pub trait AdminStore: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError`] when the store cannot write.
     fn purge_connections(&self, now: i64) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// The signing keys of browser tokens (`crate::browser_token`): made by the administration,
+/// read whole by the keyring. Every write is atomic.
+#[cfg_attr(any(test, feature = "testing"), mockall::automock)]
+pub trait SigningKeyStore: Send + Sync + 'static {
+    /// Stores a signing key of `org`, active; the adapter may seal its secret at rest. Answers
+    /// it as listed, or `None` when a key with this id is stored already, revoked or not
+    /// (nothing written: an id is never given twice).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write, or `org` does not exist.
+    fn add_signing_key(
+        &self,
+        org: OrgId,
+        key: &NewSigningKey,
+    ) -> impl Future<Output = Result<Option<SigningKeySummary>, StoreError>> + Send;
+
+    /// The active signing keys of `org`, in creation order: public parts only.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    fn list_signing_keys(
+        &self,
+        org: OrgId,
+    ) -> impl Future<Output = Result<Vec<SigningKeySummary>, StoreError>> + Send;
+
+    /// Revokes the active signing key with this id (compared byte for byte). `false` when no
+    /// active key has it. A revoked key stays stored (its id is never given again), its
+    /// secret need not.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot write.
+    fn revoke_signing_key(&self, id: &str)
+        -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Every active signing key of every org, with its org and its secret opened, in creation
+    /// order. A deleted org's keys are gone with it.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer or a secret cannot be opened.
+    fn active_signing_keys(
+        &self,
+    ) -> impl Future<Output = Result<Vec<SigningKey>, StoreError>> + Send;
 }
 
 /// Persists credentials that change while the service runs: OAuth 2.0 refresh tokens rotate

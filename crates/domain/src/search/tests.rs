@@ -9,6 +9,9 @@ use crate::ports::{CacheError, MockJiraApi, MockSearchCache};
 use crate::secret::Secret;
 use crate::testing::{InMemoryCache, InMemoryStore, Reply, ScriptedJira};
 
+mod issues;
+mod users;
+
 const TOKEN: &str = "jst_good";
 const OTHER_TOKEN: &str = "jst_other_org";
 
@@ -306,31 +309,47 @@ async fn cloud_without_project_uses_find_users_with_query() {
 }
 
 #[tokio::test]
-async fn a_project_id_is_resolved_to_its_key_then_the_assignable_search_runs() {
-    for (provider, id, text_param) in [
-        (Provider::JiraServer, 10, "username"),
-        (Provider::JiraCloud, 11, "query"),
-    ] {
-        let jira = FakeJira::default()
-            .answer(
-                "/rest/api/2/project/10000?",
-                Ok(json!({"id":"10000","key":"HSP","name":"x"})),
-            )
-            .answer(
-                &format!("/rest/api/2/user/assignable/search?project=HSP&{text_param}=bo"),
-                Ok(json!([])),
-            );
-        let svc = service(jira);
-        let req = SearchRequest {
-            project: Some("10000".into()),
-            ..request(id, Some("assignee"), Some("bo"))
-        };
-        assert_eq!(svc.search_list(provider, &req).await.unwrap(), vec![]);
-        // Exactly one lookup and one search; the same search again reaches Jira no more.
-        assert_eq!(svc.jira.calls().len(), 2);
-        svc.search_list(provider, &req).await.unwrap();
-        assert_eq!(svc.jira.calls().len(), 2, "{:?}", svc.jira.calls());
-    }
+async fn on_server_a_project_id_is_resolved_to_its_key_then_the_assignable_search_runs() {
+    let jira = FakeJira::default()
+        .answer(
+            "/rest/api/2/project/10000?",
+            Ok(json!({"id":"10000","key":"HSP","name":"x"})),
+        )
+        .answer(
+            "/rest/api/2/user/assignable/search?project=HSP&username=bo",
+            Ok(json!([{"name":"bob"}])),
+        )
+        .answer(
+            "/rest/api/2/user/assignable/search?project=HSP&username=al",
+            Ok(json!([])),
+        );
+    let svc = service(jira);
+    let req = SearchRequest {
+        project: Some("10000".into()),
+        ..request(10, Some("assignee"), Some("bo"))
+    };
+    let got = svc.search_list(Provider::JiraServer, &req).await.unwrap();
+    assert_eq!(got, vec![choice("bob", "bob (bob)")]);
+    // Exactly one lookup and one search; the same search again reaches Jira no more.
+    assert_eq!(
+        svc.jira.calls(),
+        [
+            "/rest/api/2/project/10000?",
+            "/rest/api/2/user/assignable/search?project=HSP&username=bo"
+        ]
+    );
+    svc.search_list(Provider::JiraServer, &req).await.unwrap();
+    assert_eq!(svc.jira.calls().len(), 2, "{:?}", svc.jira.calls());
+    // Another query in that project: the key comes from the cache, only the search goes out.
+    let other = SearchRequest {
+        query: Some("al".into()),
+        ..req
+    };
+    svc.search_list(Provider::JiraServer, &other).await.unwrap();
+    assert_eq!(
+        svc.jira.calls()[2..],
+        ["/rest/api/2/user/assignable/search?project=HSP&username=al".to_owned()]
+    );
 }
 
 #[tokio::test]
@@ -563,85 +582,6 @@ async fn an_empty_field_after_the_query_check_is_an_autocomplete_of_that_field()
 }
 
 #[tokio::test]
-async fn issue_search_per_provider_is_never_cached() {
-    for (provider, id, call) in [
-        (
-            Provider::JiraServer,
-            10,
-            "/rest/api/2/search?jql=text ~ \"test\"",
-        ),
-        (
-            Provider::JiraCloud,
-            11,
-            "/rest/api/2/search/jql?jql=text ~ \"test\"&fields=summary",
-        ),
-    ] {
-        let jira = FakeJira::default().answer(
-            call,
-            Ok(json!({"issues":[{"key":"HSP-1","fields":{"summary":"this is a test issue summary"}}]})),
-        );
-        let svc = service(jira);
-        for field in ["externalIssue", "parent"] {
-            let got = svc.find(provider, id, field, "test").await.unwrap();
-            assert_eq!(
-                got,
-                vec![choice("HSP-1", "(HSP-1) this is a test issue summary")]
-            );
-        }
-        assert_eq!(svc.jira.calls().len(), 2, "issue searches are never cached");
-    }
-}
-
-#[tokio::test]
-async fn issue_search_errors_carry_the_spec_messages() {
-    let call = "/rest/api/2/search?jql=id=\"HSP-1\"";
-    let rows = [
-        (
-            status(502, &[], &[]),
-            "Error Communicating with Jira Server (HTTP 502): unknown error",
-        ),
-        (
-            status(400, &["Issue does not exist"], &[]),
-            "Error Communicating with Jira Server (HTTP 400): Issue does not exist",
-        ),
-        (
-            status(400, &[], &[("jql", "bad")]),
-            "Invalid integration action",
-        ),
-        (status(401, &[], &[]), crate::messages::UNAUTHORIZED),
-        (
-            JiraError::Timeout,
-            "Error Communicating with Jira Server (HTTP 504): unknown error",
-        ),
-        (
-            JiraError::Unreachable {
-                host: "jira.example.com".into(),
-                detail: "refused".into(),
-            },
-            "Unable to reach host: jira.example.com",
-        ),
-    ];
-    for (error, message) in rows {
-        let svc = service(FakeJira::default().answer(call, Err(error.clone())));
-        let err = svc
-            .find(Provider::JiraServer, 10, "externalIssue", "HSP-1")
-            .await
-            .unwrap_err();
-        assert_eq!(kind(&err), format!("Jira: {message}"), "{error:?}");
-    }
-    // A 200 without an issue list.
-    let svc = service(FakeJira::default().answer(call, Ok(json!({"total": 0}))));
-    let err = svc
-        .find(Provider::JiraServer, 10, "parent", "HSP-1")
-        .await
-        .unwrap_err();
-    assert_eq!(
-        kind(&err),
-        "Jira: Error Communicating with Jira Server (HTTP 200): unknown error"
-    );
-}
-
-#[tokio::test]
 async fn autocomplete_names_custom_fields_and_is_cached() {
     let jira = FakeJira::default().answer(
         "/rest/api/2/jql/autocompletedata/suggestions?fieldName=cf[0123]&fieldValue=sp",
@@ -725,7 +665,7 @@ async fn the_trace_counts_jira_calls_and_the_cache_outcome() {
             Ok(users),
         )
         .answer(
-            "/rest/api/2/search?jql=text ~ \"bo\"",
+            "/rest/api/2/search?jql=text ~ \"bo*\"",
             Ok(json!({"issues": []})),
         );
     let svc = service(jira);

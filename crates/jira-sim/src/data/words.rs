@@ -190,10 +190,13 @@ pub(super) const ISSUE_VERBS: &[&str] = &[
     "Optimise",
 ];
 
+/// Issue summaries are a verb, an object and a qualifier. Words sharing a prefix (`login`,
+/// `logout`, `log`; `payment`, `password`) make word-prefix searches worth a demo. Replace
+/// entries rather than add or remove them: the list's length decides every generated summary.
 pub(super) const ISSUE_OBJECTS: &[&str] = &[
     "login timeout",
     "search results page",
-    "billing export",
+    "payment export",
     "user avatar upload",
     "password reset email",
     "dashboard widgets",
@@ -202,7 +205,7 @@ pub(super) const ISSUE_OBJECTS: &[&str] = &[
     "dark mode",
     "notification settings",
     "audit log",
-    "session handling",
+    "logout redirect",
     "\"quoted\" search terms",
     "R&D budget report",
 ];

@@ -1,4 +1,5 @@
-//! The issue search routes: Server's `search` and Cloud's `search/jql` with page tokens.
+//! The issue routes: one issue by id or key, Server's `search` and Cloud's `search/jql` with
+//! page tokens.
 
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -8,14 +9,41 @@ use super::params::{Paging, Params};
 use super::render::{issue_json, FieldSet};
 use crate::data::SimIssue;
 use crate::jql::{self, Clause};
+use crate::lucene::TextQuery;
 use crate::reply::Reply;
+
+/// `GET /issue/{issueIdOrKey}`: by numeric id or by key in any case, every navigable field
+/// unless `fields` says otherwise; 404 alike for an issue that does not exist and one the
+/// credentials may not see.
+pub(super) fn get_issue(jira: &Instance, v: &str, id_or_key: &str, params: &Params<'_>) -> Reply {
+    let issue = jira
+        .issue_by_id(id_or_key)
+        .or_else(|| jira.issue_by_key(id_or_key));
+    match issue {
+        Some(issue) => {
+            let fields = FieldSet::parse(&params.all("fields"), true);
+            Reply::json(200, &issue_json(jira, issue, v, &fields))
+        }
+        None => Reply::errors(
+            404,
+            "Issue does not exist or you do not have permission to see it.",
+        ),
+    }
+}
 
 /// Issues a JQL query selects, newest first; `Err` is Jira's 400 message.
 fn select_issues<'a>(jira: &'a Instance, clauses: &[Clause]) -> Result<Vec<&'a SimIssue>, String> {
     let mut keep: Vec<&SimIssue> = jira.data.issues.iter().rev().collect();
     for clause in clauses {
         match clause {
-            Clause::Text(text) => keep.retain(|i| jql::text_matches(&i.summary, text)),
+            Clause::Text(text) | Clause::Summary(text) => {
+                let field = match clause {
+                    Clause::Summary(_) => "summary",
+                    _ => "text",
+                };
+                let query = TextQuery::parse(field, text).map_err(|e| e.message)?;
+                keep.retain(|i| query.matches(&i.summary));
+            }
             Clause::Project(p) => {
                 let Some(project) = jira.find_project(p) else {
                     return Err(format!(

@@ -30,6 +30,7 @@ enum Route<'a> {
     UserSearch,
     Myself,
     ServerInfo,
+    GetIssue(&'a str),
     Search,
     SearchJql,
     Suggestions,
@@ -75,6 +76,7 @@ fn resolve<'a>(jira: &Instance, segments: &[&'a str]) -> Option<Resource<'a>> {
         ["user", "search"] => Route::UserSearch,
         ["myself"] => Route::Myself,
         ["serverInfo"] => Route::ServerInfo,
+        ["issue", id_or_key] => Route::GetIssue(id_or_key),
         ["search"] => Route::Search,
         ["search", "jql"] if cloud => Route::SearchJql,
         ["jql", "autocompletedata", "suggestions"] => Route::Suggestions,
@@ -125,6 +127,7 @@ pub(crate) fn answer(
         // Atlassian retired the old search on Cloud (CHANGE-2046).
         Route::Search if cloud => Reply::errors(410, "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"),
         Route::Search => issues::server_issue_search(jira, &params),
+        Route::GetIssue(id_or_key) => issues::get_issue(jira, v, id_or_key, &params),
         Route::SearchJql => issues::cloud_issue_search(jira, v, &params),
         Route::Suggestions => autocomplete::suggestions(jira, &params),
     }

@@ -227,6 +227,8 @@ async fn migrates_keeping_everything(legacy_alter_table: bool) {
             "org_integrations",
             "org_integrations_integration",
             "orgs",
+            "signing_keys",
+            "signing_keys_org",
             "sqlite_sequence",
         ],
         "no table of the rebuild is left over, every index is there"

@@ -13,6 +13,7 @@ mod migration;
 mod open;
 mod rows;
 mod secrets;
+mod signing_keys;
 mod writes;
 
 pub(super) const SECRET: &str = "s3cr3t-pat-value";

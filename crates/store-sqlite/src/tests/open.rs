@@ -19,7 +19,7 @@ async fn open_creates_and_migrates_a_file_and_reopens() {
     let orgs = again.list_orgs().await.unwrap();
     assert_eq!(orgs.len(), 1);
     assert_eq!(orgs[0].slug.as_str(), "acme");
-    assert_eq!(count(&again, "_sqlx_migrations").await, 4);
+    assert_eq!(count(&again, "_sqlx_migrations").await, 5);
 }
 
 #[tokio::test]

@@ -157,6 +157,7 @@ impl AdminStore for InMemoryStore {
         state.tokens.retain(|t| t.org != Some(org));
         state.links.retain(|(o, _)| *o != org);
         state.connections.retain(|(_, c)| c.org != org);
+        state.signing_keys.retain(|k| k.org != org);
         Ok(state.orgs.len() < before)
     }
 

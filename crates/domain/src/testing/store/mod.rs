@@ -2,6 +2,7 @@
 //! credential updates are here; the administration's side is in `admin`.
 
 mod admin;
+mod signing_keys;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -28,6 +29,8 @@ struct State {
     apps: Vec<OAuthApp>,
     /// Connections in flight by state hash, in the order saved.
     connections: Vec<(String, PendingConnection)>,
+    /// Signing keys of browser tokens, active and revoked, in creation order.
+    signing_keys: Vec<SigningKeyRow>,
     /// The last id given: ids only grow, so none is given twice, even after a delete.
     next_org: i64,
     next_integration: i64,
@@ -41,6 +44,15 @@ struct TokenRow {
     token: StoredToken,
     revoked: bool,
     created_at: String,
+}
+
+#[derive(Debug)]
+struct SigningKeyRow {
+    org: OrgId,
+    /// Its id, name and creation time as listed.
+    summary: crate::browser_token::SigningKeySummary,
+    secret: Secret,
+    revoked: bool,
 }
 
 /// The store ports in memory: what a test needs to run the service without a database. It

@@ -1,7 +1,7 @@
-//! The store contract: what every implementation of [`IntegrationStore`], [`AdminStore`]
-//! and [`CredentialUpdates`] does, as checks any adapter runs against its own stores (an
-//! adapter's test passes a closure that makes a new store, as `crates/store-sqlite/tests/
-//! contract.rs` does):
+//! The store contract: what every implementation of [`IntegrationStore`], [`AdminStore`],
+//! [`CredentialUpdates`] and [`SigningKeyStore`] does, as checks any adapter runs against its
+//! own stores (an adapter's test passes a closure that makes a new store, as
+//! `crates/store-sqlite/tests/contract.rs` does):
 //!
 //! ```
 //! use domain::testing::contract::store::the_store_contract;
@@ -26,12 +26,13 @@ mod credentials;
 mod fixtures;
 mod integrations;
 mod orgs;
+mod signing_keys;
 mod tokens;
 mod updates;
 
 use std::future::Future;
 
-use crate::ports::{AdminStore, CredentialUpdates, IntegrationStore};
+use crate::ports::{AdminStore, CredentialUpdates, IntegrationStore, SigningKeyStore};
 
 use check::Check;
 use fixtures::every_kind;
@@ -51,6 +52,7 @@ pub use orgs::{
     deleting_an_org_removes_its_tokens_links_and_connections,
     orgs_are_created_once_listed_and_found, writes_for_an_unknown_org_fail_and_write_nothing,
 };
+pub use signing_keys::signing_keys_are_kept_by_org_read_whole_and_revoked;
 pub use tokens::{
     ambiguous_and_unknown_revocations_change_nothing,
     tokens_are_listed_by_org_active_in_creation_order,
@@ -71,7 +73,7 @@ pub async fn the_store_contract<S, F, Fut>(new_store: F)
 where
     F: Fn() -> Fut,
     Fut: Future<Output = S>,
-    S: IntegrationStore + AdminStore + CredentialUpdates,
+    S: IntegrationStore + AdminStore + CredentialUpdates + SigningKeyStore,
 {
     orgs_are_created_once_listed_and_found(&new_store().await).await;
     every_credential_kind_round_trips(&new_store().await).await;
@@ -94,6 +96,7 @@ where
     apps_round_trip_and_go_with_their_connections(&new_store().await).await;
     connections_are_taken_once_in_every_stage(&new_store().await).await;
     only_expired_connections_are_purged(&new_store().await).await;
+    signing_keys_are_kept_by_org_read_whole_and_revoked(&new_store().await).await;
     the_store_answers_pings(&new_store().await).await;
 }
 

@@ -67,7 +67,14 @@ enum Flaw {
     TakesTwice,
     /// `purge_connections` purges everything.
     PurgesEverything,
+    /// `revoke_signing_key` revokes the first active key whose id starts with the text.
+    RevokesKeysByPrefix,
+    /// `revoke_signing_key` says `true` for an active key and revokes nothing.
+    KeepsRevokedKeys,
 }
+
+// The signing keys of `Flawed`, and the checks that catch their flaws.
+mod signing_keys;
 
 struct Flawed {
     inner: InMemoryStore,

@@ -1,0 +1,120 @@
+//! The `signing_keys` table: the signing keys of browser tokens. The secret is a secret
+//! bundle `{"secret"}`, sealed bound to the key's public id; a revoked key keeps its row (its
+//! id is never given again) but not its secret.
+
+use domain::browser_token::{NewSigningKey, SigningKey, SigningKeySummary};
+use domain::{OrgId, Secret};
+use serde_json::Value;
+
+use crate::orgs::{org_from_row, require_org};
+use crate::secrets::{self, Bundle, SecretOwner};
+use crate::{SqliteStore, SqliteStoreError};
+
+/// `created_at` in RFC 3339 to the second.
+const CREATED_AT: &str = "coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', created_at), created_at)";
+
+impl SqliteStore {
+    /// Stores a signing key of `org`, its secret sealed when the store has a key, in one
+    /// `BEGIN IMMEDIATE` transaction. `None` when the id is stored already, revoked or not.
+    ///
+    /// # Errors
+    /// [`SqliteStoreError::UnknownOrg`], [`SqliteStoreError::Database`].
+    pub(crate) async fn insert_signing_key(
+        &self,
+        org: OrgId,
+        key: &NewSigningKey,
+    ) -> Result<Option<SigningKeySummary>, SqliteStoreError> {
+        let mut bundle = Bundle::new();
+        bundle.insert(
+            "secret".into(),
+            Value::String(key.secret.expose().to_owned()),
+        );
+        let owner = SecretOwner::SigningKey(key.id.clone());
+        let stored = secrets::encode(self.key.as_ref(), &owner, &bundle)?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        require_org(&mut tx, org).await?;
+        let created_at: Option<String> = sqlx::query_scalar(&format!(
+            "INSERT INTO signing_keys (key_id, org_id, name, secret) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (key_id) DO NOTHING RETURNING {CREATED_AT}"
+        ))
+        .bind(&key.id)
+        .bind(org.0)
+        .bind(key.name.as_deref())
+        .bind(stored)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(created_at.map(|created_at| SigningKeySummary {
+            id: key.id.clone(),
+            name: key.name.clone(),
+            created_at,
+        }))
+    }
+
+    /// The active signing keys of `org`, in creation order: public parts only.
+    pub(crate) async fn signing_keys_of(
+        &self,
+        org: OrgId,
+    ) -> Result<Vec<SigningKeySummary>, SqliteStoreError> {
+        let rows: Vec<(String, Option<String>, String)> = sqlx::query_as(&format!(
+            "SELECT key_id, name, {CREATED_AT} FROM signing_keys \
+             WHERE org_id = ? AND revoked_at IS NULL ORDER BY id"
+        ))
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, created_at)| SigningKeySummary {
+                id,
+                name,
+                created_at,
+            })
+            .collect())
+    }
+
+    /// Revokes the active key with exactly this id (`=` compares bytes) and empties its
+    /// secret. `false` when there is none.
+    pub(crate) async fn revoke_signing_key_row(&self, id: &str) -> Result<bool, SqliteStoreError> {
+        let done = sqlx::query(
+            "UPDATE signing_keys \
+             SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), secret = '' \
+             WHERE key_id = ? AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every active signing key with its org and its secret opened, in creation order.
+    pub(crate) async fn every_active_signing_key(
+        &self,
+    ) -> Result<Vec<SigningKey>, SqliteStoreError> {
+        let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+            "SELECT k.key_id, o.id, o.slug, k.secret FROM signing_keys k \
+             JOIN orgs o ON o.id = k.org_id WHERE k.revoked_at IS NULL ORDER BY k.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, org_id, slug, stored)| {
+                let owner = SecretOwner::SigningKey(id.clone());
+                let bundle = secrets::decode(self.key.as_ref(), &owner, &stored)?;
+                let secret = match bundle.get("secret") {
+                    Some(Value::String(s)) => Secret::new(s.clone()),
+                    _ => {
+                        return Err(SqliteStoreError::CorruptRow(format!(
+                            "{owner}: the secret bundle has no secret"
+                        )))
+                    }
+                };
+                Ok(SigningKey {
+                    id,
+                    org: org_from_row(org_id, &slug)?,
+                    secret,
+                })
+            })
+            .collect()
+    }
+}
