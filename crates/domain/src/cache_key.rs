@@ -1,5 +1,7 @@
 //! Cache keys: versioned, scoped to one integration, bounded in length.
 
+use std::fmt::Write as _;
+
 use sha2::{Digest, Sha256};
 
 use crate::model::IntegrationId;
@@ -19,11 +21,26 @@ pub fn cache_key(integration: IntegrationId, kind: &str, parts: &[&str]) -> Stri
         h.update((p.len() as u64).to_be_bytes());
         h.update(p.as_bytes());
     }
-    format!(
-        "jira-search:v{CACHE_FORMAT_VERSION}:{}:{kind}:{}",
-        integration.0,
-        hex::encode(h.finalize())
-    )
+    let mut key = String::with_capacity(KEY_PREFIX.len() + 24 + kind.len() + 2 * 32);
+    key.push_str(KEY_PREFIX);
+    // Writing to a String cannot fail.
+    let _ = write!(key, "{}:{kind}:", integration.0);
+    push_hex(&mut key, &h.finalize());
+    key
+}
+
+/// What every key starts with: the project and [`CACHE_FORMAT_VERSION`].
+const KEY_PREFIX: &str = "jira-search:v1:";
+
+/// Appends `bytes` in lower-case hex: one allocation-free pass (the hot path writes a
+/// SHA-256 this way on every search).
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
 }
 
 #[cfg(test)]
@@ -47,5 +64,17 @@ mod tests {
             cache_key(IntegrationId(1), "users", &["a", "bc"])
         );
         assert!(!cache_key(IntegrationId(1), "users", &["secret query"]).contains("secret"));
+        assert!(KEY_PREFIX.ends_with(&format!(":v{CACHE_FORMAT_VERSION}:")));
+    }
+
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        let mut s = String::from("x");
+        push_hex(&mut s, &[0x00, 0x0f, 0xa5, 0xff]);
+        assert_eq!(s, "x000fa5ff");
+        let bytes: Vec<u8> = (0..=255).collect();
+        let mut all = String::new();
+        push_hex(&mut all, &bytes);
+        assert_eq!(all, hex::encode(&bytes));
     }
 }

@@ -13,6 +13,7 @@ pub mod choice;
 pub mod coalesce;
 pub mod jira_request;
 pub mod keyring;
+mod memo;
 pub mod messages;
 pub mod model;
 pub mod ports;

@@ -1,5 +1,6 @@
 //! The search use case: "which Jira users / issues / field values match what I typed?".
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use crate::choice::{self, Choice};
 use crate::coalesce::Coalescer;
 use crate::jira_request::{self, JiraRequest};
 use crate::keyring::Keyring;
+use crate::memo::TextMemo;
 use crate::messages;
 use crate::model::{Integration, IntegrationId, OrgRef, Provider};
 use crate::ports::{IntegrationStore, JiraApi, JiraError, SearchCache, StoreError};
@@ -103,7 +105,14 @@ pub struct SearchService<J, S, C> {
     project_keys: Coalescer<String>,
     /// The signing keys browser tokens are verified with; `None`: no browser token is valid.
     keyring: Option<Arc<Keyring>>,
+    /// [`hash_token`] of the caller tokens seen lately (a SHA-256 on every search otherwise).
+    token_hashes: TextMemo,
+    /// [`cache_key`] of the lookups seen lately (another SHA-256 on every search otherwise).
+    cache_keys: TextMemo,
 }
+
+/// Inputs each memory of [`SearchService`] keeps before it starts afresh.
+const MEMO_INPUTS: usize = 10_000;
 
 impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
     /// Wires the service to its adapters.
@@ -116,6 +125,8 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             lists: Coalescer::default(),
             project_keys: Coalescer::default(),
             keyring: None,
+            token_hashes: TextMemo::new(MEMO_INPUTS),
+            cache_keys: TextMemo::new(MEMO_INPUTS),
         }
     }
 
@@ -125,6 +136,19 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
     pub fn with_keyring(mut self, keyring: Arc<Keyring>) -> Self {
         self.keyring = Some(keyring);
         self
+    }
+
+    /// [`cache_key`] of a lookup, remembered: the memory's input holds the same parts, each
+    /// behind its length, so two lookups share an input only when they are the same.
+    fn cache_key(&self, integration: IntegrationId, kind: &str, parts: &[&str]) -> Arc<str> {
+        let mut input = String::with_capacity(64);
+        // Writing to a String cannot fail.
+        let _ = write!(input, "{}:{}:{kind}", integration.0, kind.len());
+        for part in parts {
+            let _ = write!(input, ":{}:{part}", part.len());
+        }
+        self.cache_keys
+            .get(&input, |_| cache_key(integration, kind, parts))
     }
 
     /// The cache adapter (for readiness reports).
@@ -203,7 +227,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         }
         let token_org = self
             .store
-            .org_for_token_hash(&hash_token(token))
+            .org_for_token_hash(&self.token_hashes.get(token, hash_token))
             .await?
             .ok_or(SearchError::Unauthenticated)?;
         let org = self
@@ -309,7 +333,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         map: impl Fn(&Value) -> Option<Choice>,
         trace: &SearchTrace,
     ) -> Result<String, JiraError> {
-        let key = cache_key(integration.id, kind, parts);
+        let key = self.cache_key(integration.id, kind, parts);
         self.cached_render(&key, trace, || {
             self.choices(integration, request, list_at, map, trace)
         })

@@ -31,7 +31,9 @@ pub fn is_admin_token(token: &str) -> bool {
 
 /// The SHA-256 of the token, hex-encoded: the only form in which a token is stored.
 pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    let mut hash = String::with_capacity(64);
+    crate::cache_key::push_hex(&mut hash, &Sha256::digest(token.as_bytes()));
+    hash
 }
 
 /// The public part of a token that names it in listings and in `token revoke`.

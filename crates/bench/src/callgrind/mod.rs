@@ -162,6 +162,11 @@ async fn count(
         let valgrind = std::fs::read_to_string(&log).unwrap_or_default();
         format!("no callgrind output {}: {e}\n{valgrind}", out.display())
     })?;
+    if let Some(keep) = std::env::var_os("BENCH_CALLGRIND_KEEP") {
+        // For `callgrind_annotate`: where the instructions go, not just how many.
+        let kept = Path::new(&keep).join(out.file_name().unwrap_or_default());
+        std::fs::copy(&out, &kept).map_err(|e| format!("keeping {}: {e}", kept.display()))?;
+    }
     output::total_instructions(&text)
 }
 

@@ -4,7 +4,6 @@
 use serde_json::Value;
 
 use super::{SearchError, SearchService, SearchTrace};
-use crate::cache_key::cache_key;
 use crate::choice;
 use crate::jira_request::{self, JiraRequest};
 use crate::messages;
@@ -17,10 +16,26 @@ struct UserSearch {
     /// assignable search's `project` carries (a key on Server, the id on Cloud). Within one
     /// integration (one provider) a part names one request.
     scope: String,
-    /// The first call.
-    request: JiraRequest,
-    /// Asked when `request` answers 404 (Cloud's unknown project): the instance-wide search.
-    on_not_found: Option<JiraRequest>,
+    /// Whether `scope` names a project the first call passes on (else the instance-wide
+    /// search).
+    in_project: bool,
+    /// Whether a 404 of the first call (Cloud's unknown project) falls back to the
+    /// instance-wide search.
+    fall_back: bool,
+}
+
+impl UserSearch {
+    /// The first call. Built only when Jira is asked: a cache hit needs none.
+    fn request(&self, provider: Provider, query: &str) -> JiraRequest {
+        let project = self.in_project.then_some(self.scope.as_str());
+        jira_request::user_search(provider, project, query)
+    }
+
+    /// The call after the first one's 404, if any: the instance-wide search.
+    fn on_not_found(&self, provider: Provider, query: &str) -> Option<JiraRequest> {
+        self.fall_back
+            .then(|| jira_request::user_search(provider, None, query))
+    }
 }
 
 impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
@@ -37,17 +52,19 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
             source,
         };
         let search = self
-            .plan_user_search(integration, project, query, trace)
+            .plan_user_search(integration, project, trace)
             .await
             .map_err(users_error)?;
         let id_field = integration.provider.user_id_field();
         let map = |u: &Value| choice::user_choice(u, id_field);
-        let key = cache_key(integration.id, "users", &[&search.scope, query]);
+        let key = self.cache_key(integration.id, "users", &[&search.scope, query]);
+        let provider = integration.provider;
         self.cached_render(&key, trace, || async {
-            let first = self.choices(integration, &search.request, None, map, trace);
-            match (first.await, &search.on_not_found) {
+            let request = search.request(provider, query);
+            let first = self.choices(integration, &request, None, map, trace);
+            match (first.await, search.on_not_found(provider, query)) {
                 (Err(JiraError::Status { status: 404, .. }), Some(fallback)) => {
-                    self.choices(integration, fallback, None, map, trace).await
+                    self.choices(integration, &fallback, None, map, trace).await
                 }
                 (answer, _) => answer,
             }
@@ -68,25 +85,21 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         &self,
         integration: &Integration,
         project: Option<&str>,
-        query: &str,
         trace: &SearchTrace,
     ) -> Result<UserSearch, JiraError> {
         let provider = integration.provider;
         let project_id = project.filter(|p| is_jira_id(p));
-        let (scope, on_not_found) = match (provider, project_id) {
-            (_, None) => (None, None),
+        let (scope, fall_back) = match (provider, project_id) {
+            (_, None) => (None, false),
             (Provider::JiraServer, Some(id)) => {
-                (self.project_key(integration, id, trace).await?, None)
+                (self.project_key(integration, id, trace).await?, false)
             }
-            (Provider::JiraCloud, Some(id)) => (
-                Some(id.to_owned()),
-                Some(jira_request::user_search(provider, None, query)),
-            ),
+            (Provider::JiraCloud, Some(id)) => (Some(id.to_owned()), true),
         };
         Ok(UserSearch {
-            request: jira_request::user_search(provider, scope.as_deref(), query),
+            in_project: scope.is_some(),
             scope: scope.unwrap_or_default(),
-            on_not_found,
+            fall_back,
         })
     }
 
@@ -98,7 +111,7 @@ impl<J: JiraApi, S: IntegrationStore, C: SearchCache> SearchService<J, S, C> {
         project_id: &str,
         trace: &SearchTrace,
     ) -> Result<Option<String>, JiraError> {
-        let cache_key = cache_key(integration.id, "project-key", &[project_id]);
+        let cache_key = self.cache_key(integration.id, "project-key", &[project_id]);
         // Cached as a string: the key, or "" for an unknown id (keys are never empty).
         if let Some(hit) = self.cached::<String>(&cache_key, trace).await {
             return Ok(Some(hit).filter(|k| !k.is_empty()));
