@@ -13,7 +13,7 @@ use sha2::Sha256;
 use super::*;
 use crate::admin::Administration;
 use crate::browser_token::SigningKeyRandom;
-use crate::model::{BaseUrl, Credentials, Integration, IntegrationId, OrgRef, Provider};
+use crate::model::{IntegrationId, OrgRef, Provider};
 use crate::ports::{IntegrationStore, MockIntegrationStore};
 use crate::search::{
     ChoicesJson, SearchError, SearchRequest, SearchService, SearchSettings, SearchTrace,
@@ -36,19 +36,7 @@ fn mint(kid: &str, secret: &str, claims: Value) -> String {
     format!("{signed}.{sig}")
 }
 
-fn integration(id: i64, provider: Provider, enabled: bool) -> Integration {
-    Integration {
-        id: IntegrationId(id),
-        provider,
-        name: format!("jira {id}"),
-        base_url: BaseUrl::from_stored("https://jira.example.com").unwrap(),
-        verify_tls: true,
-        enabled,
-        credentials: Credentials::Pat {
-            token: Secret::new("pat"),
-        },
-    }
-}
+use crate::testing::pat_integration as integration;
 
 /// acme (1) with integrations 10, 11 (Cloud), 12 (disabled); umbrella (2) with 20.
 fn store() -> Arc<InMemoryStore> {

@@ -4,9 +4,8 @@ use mockall::predicate::always;
 use serde_json::json;
 
 use super::*;
-use crate::model::{BaseUrl, Credentials, IntegrationId};
+use crate::model::IntegrationId;
 use crate::ports::{CacheError, MockJiraApi, MockSearchCache};
-use crate::secret::Secret;
 use crate::testing::{InMemoryCache, InMemoryStore, Reply, ScriptedJira};
 
 mod issues;
@@ -31,19 +30,7 @@ fn store() -> InMemoryStore {
     store
 }
 
-fn integration(id: i64, provider: Provider, enabled: bool) -> Integration {
-    Integration {
-        id: IntegrationId(id),
-        provider,
-        name: format!("jira {id}"),
-        base_url: BaseUrl::from_stored("https://jira.example.com").unwrap(),
-        verify_tls: true,
-        enabled,
-        credentials: Credentials::Pat {
-            token: Secret::new("pat"),
-        },
-    }
-}
+use crate::testing::pat_integration as integration;
 
 /// A scripted Jira fed rows of `path?k=v&...` → result; calls are read back in that form.
 #[derive(Default)]

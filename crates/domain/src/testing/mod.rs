@@ -19,3 +19,26 @@ mod store;
 pub use cache::InMemoryCache;
 pub use jira::{Reply, ScriptedCall, ScriptedJira};
 pub use store::InMemoryStore;
+
+use crate::model::{BaseUrl, Credentials, Integration, IntegrationId, Provider};
+use crate::secret::Secret;
+
+/// An integration for tests: id `id`, named `jira <id>`, at `https://jira.example.com`,
+/// verifying TLS, with the personal access token `pat`.
+///
+/// # Panics
+/// Never: the base URL is a constant that parses.
+pub fn pat_integration(id: i64, provider: Provider, enabled: bool) -> Integration {
+    Integration {
+        id: IntegrationId(id),
+        provider,
+        name: format!("jira {id}"),
+        base_url: BaseUrl::from_stored("https://jira.example.com")
+            .expect("a constant base URL parses"),
+        verify_tls: true,
+        enabled,
+        credentials: Credentials::Pat {
+            token: Secret::new("pat"),
+        },
+    }
+}

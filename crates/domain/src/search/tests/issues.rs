@@ -48,17 +48,7 @@ const PROVIDERS: [Provider; 2] = [Provider::JiraServer, Provider::JiraCloud];
 
 #[tokio::test]
 async fn the_spec_examples_one_by_one() {
-    let rows = [
-        ("login fai", Some(r#"text ~ "login fai*""#)),
-        ("login ", Some(r#"text ~ "login""#)),
-        ("foo:bar", Some(r#"text ~ "foo bar*""#)),
-        ("C++ (draft", Some(r#"text ~ "c draft*""#)),
-        (r#"say "hi""#, Some(r#"text ~ "say hi""#)),
-        ("AND pepper", Some(r#"text ~ "and pepper*""#)),
-        ("?", None),
-        ("---", None),
-        ("\"", None),
-    ];
+    let rows = crate::rules::SPEC_JQL_EXAMPLES;
     for provider in PROVIDERS {
         for (query, jql) in rows {
             let svc = service(FakeJira::default());
