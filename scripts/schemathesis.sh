@@ -138,7 +138,7 @@ ADMIN_IDS+=("$(printf '%s\n' "$SERVER_PAT" | "$JS" integration add --org "$ORG" 
 ADMIN_IDS+=("$(printf '%s\n' "$CLOUD_TOKEN" | "$JS" integration add --org "$ORG" --provider jira \
   --base-url "$SIM_CLOUD" --auth basic --user "$CLOUD_EMAIL" --allow-http --name "Schemathesis admin Cloud")")
 # Those go in an org of their own, so that no search of the seeded org meets them.
-DOOMED_ORGS=() DOOMED_IDS=() DOOMED_PREFIXES=()
+DOOMED_ORGS=() DOOMED_IDS=() DOOMED_PREFIXES=() DOOMED_KEYS=()
 "$JS" org add "$ORG-spare" >/dev/null
 for n in 1 2 3; do
   "$JS" org add "doomed-$n" >/dev/null
@@ -147,6 +147,8 @@ for n in 1 2 3; do
     --provider jira_server --base-url "$SIM_SERVER" --auth pat --allow-http --name "doomed-$n")")
   doomed_token=$("$JS" token add --org "$ORG-spare" --name "doomed-$n")
   DOOMED_PREFIXES+=("${doomed_token:0:12}")
+  # `signing-key add` prints the key's id, then its secret: only the id is kept.
+  DOOMED_KEYS+=("$("$JS" signing-key add --org "$ORG-spare" --name "doomed-$n" | head -n 1)")
 done
 
 PORT=$(free_port)
@@ -172,7 +174,7 @@ add_app() { # client-id: prints the new app's id
 APP_ID=$(add_app schemathesis-3lo)
 DOOMED_APPS=()
 for n in 1 2 3; do DOOMED_APPS+=("$(add_app "doomed-$n")"); done
-echo "schemathesis: admin API: integrations ${ADMIN_IDS[*]}, app $APP_ID; to delete: orgs ${DOOMED_ORGS[*]}, integrations ${DOOMED_IDS[*]}, apps ${DOOMED_APPS[*]}, tokens ${DOOMED_PREFIXES[*]}"
+echo "schemathesis: admin API: integrations ${ADMIN_IDS[*]}, app $APP_ID; to delete: orgs ${DOOMED_ORGS[*]}, integrations ${DOOMED_IDS[*]}, apps ${DOOMED_APPS[*]}, tokens ${DOOMED_PREFIXES[*]}, signing keys ${DOOMED_KEYS[*]}"
 
 # The configuration and its hooks, next to the dictionaries it names: the seeded org and
 # integrations, and words and project ids the simulators know; for the admin API, what was
@@ -188,6 +190,7 @@ dict doomed_org "${DOOMED_ORGS[@]}"
 dict doomed_id "${DOOMED_IDS[@]}"
 dict doomed_app_id "${DOOMED_APPS[@]}"
 dict doomed_prefix "${DOOMED_PREFIXES[@]}"
+dict doomed_key_id "${DOOMED_KEYS[@]}"
 dict return_url "$RETURN_PREFIX/jira" "$RETURN_PREFIX"
 
 # --- Four runs ---------------------------------------------------------------------------------

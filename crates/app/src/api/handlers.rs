@@ -2,7 +2,9 @@
 //! use case and answers what docs/api.md says.
 
 use bytes::Bytes;
-use domain::admin::{ConnectSettings, IntegrationForm, IntegrationPatch};
+use domain::admin::{
+    takes_field, ConnectSettings, IntegrationForm, IntegrationPatch, PLAIN_INPUTS,
+};
 use domain::browser_token::SigningKeyRandom;
 use domain::model::AuthMethod;
 use domain::ports::ConsentApi;
@@ -247,16 +249,9 @@ fn auth_input(
     // The plain inputs are the CLI's flags: the domain's rules judge them (a flag given for a
     // method that does not take it). Sent as `null`, one still counts as given there, as
     // `additionalProperties` says. Any other field but this method's secrets does not apply.
-    const PLAIN: [&str; 5] = [
-        "user",
-        "client_id",
-        "token_url",
-        "consumer_key",
-        "private_key",
-    ];
     let mut known = vec!["method", first_name];
     known.extend(second_name);
-    known.extend_from_slice(&PLAIN);
+    known.extend(PLAIN_INPUTS.iter().map(|(_, field)| *field));
     if let Some(field) = auth.unknown_among(&known) {
         let field = auth.name(&field);
         return Err(ApiError::field(
@@ -265,14 +260,7 @@ fn auth_input(
         ));
     }
     // `null` for a flag this method takes is "not sent"; for one it does not take, a flag given.
-    let takes: &[&str] = match method {
-        AuthMethod::Pat => &[],
-        AuthMethod::Basic => &["user"],
-        AuthMethod::OAuth1 => &["consumer_key", "private_key"],
-        AuthMethod::OAuth2 => &["client_id", "token_url"],
-        AuthMethod::ConnectJwt => &["client_id"],
-    };
-    let given_as_null = |auth: &Fields, k: &str| auth.has_key(k) && !takes.contains(&k);
+    let given_as_null = |auth: &Fields, k: &str| auth.has_key(k) && !takes_field(method, k);
     let plain = |auth: &mut Fields, k: &str| -> Result<Option<String>, ApiError> {
         let given = given_as_null(auth, k);
         Ok(auth.opt_str(k)?.or_else(|| given.then(String::new)))

@@ -25,8 +25,8 @@ pub use connect_settings::{check_return_url, ConnectSettings, ReturnPrefix};
 pub use error::AdminError;
 pub use forms::{AdminAccess, IntegrationPatch};
 pub use registration::{
-    check as check_registration, secret_from_input, AuthSetup, IntegrationForm, Registration,
-    DEFAULT_CONNECT_ISSUER, MAX_SECRET_LEN,
+    check as check_registration, secret_from_input, takes_field, AuthSetup, IntegrationForm,
+    Registration, DEFAULT_CONNECT_ISSUER, MAX_SECRET_LEN, PLAIN_INPUTS,
 };
 
 use crate::jira_request;

@@ -200,6 +200,23 @@ impl Registration {
 }
 
 /// Which optional inputs each method takes.
+/// The plain inputs of a registration, each as the CLI's flag and the admin API's field of
+/// `auth`: the one list both faces read, so they always agree on what a method takes.
+pub const PLAIN_INPUTS: [(&str, &str); 5] = [
+    ("--user", "user"),
+    ("--consumer-key", "consumer_key"),
+    ("--private-key-file", "private_key"),
+    ("--client-id", "client_id"),
+    ("--token-url", "token_url"),
+];
+
+/// Whether `method` takes the plain input whose API field is `field` (see [`PLAIN_INPUTS`]).
+pub fn takes_field(method: AuthMethod, field: &str) -> bool {
+    PLAIN_INPUTS
+        .iter()
+        .any(|(flag, f)| *f == field && inputs_of(method).contains(flag))
+}
+
 fn inputs_of(method: AuthMethod) -> &'static [&'static str] {
     match method {
         AuthMethod::Pat => &[],

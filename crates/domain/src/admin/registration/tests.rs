@@ -305,3 +305,32 @@ fn secret_input_rules() {
         );
     }
 }
+
+#[test]
+fn the_api_fields_a_method_takes_are_its_cli_flags() {
+    let rows: [(AuthMethod, &[&str]); 5] = [
+        (AuthMethod::Pat, &[]),
+        (AuthMethod::Basic, &["user"]),
+        (AuthMethod::OAuth1, &["consumer_key", "private_key"]),
+        (AuthMethod::OAuth2, &["client_id", "token_url"]),
+        (AuthMethod::ConnectJwt, &["client_id"]),
+    ];
+    for (method, fields) in rows {
+        for (flag, field) in PLAIN_INPUTS {
+            assert_eq!(
+                takes_field(method, field),
+                fields.contains(&field),
+                "{method} {field}"
+            );
+            assert_eq!(
+                inputs_of(method).contains(&flag),
+                fields.contains(&field),
+                "{method} {flag}"
+            );
+        }
+    }
+    assert!(
+        !takes_field(AuthMethod::Basic, "--user"),
+        "a flag is not a field"
+    );
+}
