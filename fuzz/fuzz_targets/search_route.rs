@@ -3,17 +3,20 @@
 //! runs, over an in-memory store and a Jira with fixed answers.
 //!
 //! Input: `METHOD TARGET` on the first line, the `Authorization` header's value on the
-//! second (none without one); the org `acme`, its integrations 1 (Server) and 2 (Cloud) and
+//! second (none without one), the `Origin` header's on the third (an `OPTIONS` with one is a
+//! preflight, `Access-Control-Request-Method: GET`); CORS allows `https://app.example`. The org `acme`, its integrations 1 (Server) and 2 (Cloud) and
 //! its token `jst_fuzz_caller_token_0123456789` exist. Checks: a search route written back
 //! parses to the same route; no request gets a 5xx; every body is JSON (but /metrics's); the
 //! checks come in the documented order (no token: 401, then the org: 404); a refused token
 //! gets the fixed 401 body; the caller's token is never in an answer unless it put it in the
-//! URL; HEAD answers GET's status without the body.
+//! URL; HEAD answers GET's status without the body; `Access-Control-Allow-Origin` comes on
+//! the search routes alone and only for the origin configured.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use app::http::cors::Cors;
 use app::http::{handle, Route};
 use app::metrics::Metrics;
 use app::AppState;
@@ -23,11 +26,16 @@ use domain::{
     SearchSettings,
 };
 use http_body_util::{BodyExt, Full};
-use hyper::header::AUTHORIZATION;
+use hyper::header::{
+    HeaderValue, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_REQUEST_METHOD, AUTHORIZATION, ORIGIN,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use jira_search_fuzz::{block_on, store, TOKEN};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
+
+/// The one origin the CORS policy allows.
+const ALLOWED_ORIGIN: &str = "https://app.example";
 
 /// A Jira with one fixed answer per call.
 struct FixedJira;
@@ -89,6 +97,7 @@ fn state() -> Arc<State> {
                 search: Arc::new(search),
                 metrics: Metrics::new(),
                 admin: None,
+                cors: Cors::from_settings(ALLOWED_ORIGIN, 600).expect("a valid policy"),
             })
         })
         .clone()
@@ -99,9 +108,17 @@ fuzz_target!(|data: &[u8]| {
     let Some(Ok(line)) = lines.next().map(std::str::from_utf8) else {
         return;
     };
-    let authorization = lines
-        .next()
-        .map(|a| a.strip_suffix(b"\n").unwrap_or(a).to_vec());
+    // Line 2: the `Authorization` header; line 3, when there: the `Origin` header.
+    let mut rest = lines.next().map(|r| r.splitn(2, |&b| b == b'\n'));
+    let authorization = rest.as_mut().and_then(Iterator::next).map(<[u8]>::to_vec);
+    let origin = rest
+        .as_mut()
+        .and_then(Iterator::next)
+        .map(|o| o.strip_suffix(b"\n").unwrap_or(o).to_vec());
+    let headers = Headers {
+        authorization: authorization.as_deref(),
+        origin: origin.as_deref(),
+    };
     let Some((method, target)) = line.split_once(' ') else {
         return;
     };
@@ -127,11 +144,17 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, route, "written back");
     }
 
-    let Some(answer) = send(&method, &uri, authorization.as_deref()) else {
+    let Some(answer) = send(&method, &uri, &headers) else {
         return;
     };
-    let (status, body) = &answer;
+    let (status, body, cors) = &answer;
     assert!(!status.is_server_error(), "{status} for {method} {uri}");
+    if let Some(allowed) = cors {
+        // CORS answers on the search routes alone, and only to the origin configured.
+        assert!(matches!(route, Route::Search { .. }), "CORS on {path}");
+        assert_eq!(allowed, ALLOWED_ORIGIN, "allowed an origin not configured");
+        assert_eq!(origin.as_deref(), Some(ALLOWED_ORIGIN.as_bytes()));
+    }
     if !body.is_empty() && path != "/metrics" {
         let _: Value = serde_json::from_slice(body).expect("a JSON body");
     }
@@ -171,31 +194,44 @@ fuzz_target!(|data: &[u8]| {
     }
 
     if method == Method::GET && path != "/metrics" {
-        let (head_status, head_body) =
-            send(&Method::HEAD, &uri, authorization.as_deref()).expect("as GET");
+        let (head_status, head_body, _) = send(&Method::HEAD, &uri, &headers).expect("as GET");
         assert_eq!(head_status, *status, "HEAD answers as GET");
         assert!(head_body.is_empty(), "HEAD has no body");
     }
 });
 
-/// The answer's status and body, or `None` for a header value no request can carry.
+/// The request headers an input gives.
+struct Headers<'a> {
+    authorization: Option<&'a [u8]>,
+    origin: Option<&'a [u8]>,
+}
+
+/// The answer's status, body and `Access-Control-Allow-Origin`, or `None` for a header value
+/// no request can carry. An `OPTIONS` with an origin asks as a browser's preflight does.
 fn send(
     method: &Method,
     uri: &hyper::Uri,
-    authorization: Option<&[u8]>,
-) -> Option<(StatusCode, Bytes)> {
+    headers: &Headers<'_>,
+) -> Option<(StatusCode, Bytes, Option<String>)> {
     let mut request = Request::builder().method(method.clone()).uri(uri.clone());
-    if let Some(value) = authorization {
-        request = request.header(
-            AUTHORIZATION,
-            hyper::header::HeaderValue::from_bytes(value).ok()?,
-        );
+    if let Some(value) = headers.authorization {
+        request = request.header(AUTHORIZATION, HeaderValue::from_bytes(value).ok()?);
+    }
+    if let Some(value) = headers.origin {
+        request = request.header(ORIGIN, HeaderValue::from_bytes(value).ok()?);
+        if method == Method::OPTIONS {
+            request = request.header(ACCESS_CONTROL_REQUEST_METHOD, "GET");
+        }
     }
     let request = request.body(http_body_util::Empty::<Bytes>::new()).ok()?;
     let response: Response<Full<Bytes>> = block_on(handle(state(), request));
     let status = response.status();
+    let cors = response
+        .headers()
+        .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let body = block_on(response.into_body().collect())
         .expect("a full body")
         .to_bytes();
-    Some((status, body))
+    Some((status, body, cors))
 }
