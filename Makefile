@@ -8,7 +8,7 @@ DURATION ?= 30m
 # Seconds `make fuzz` runs each fuzz target (`make test` runs them for 30).
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build release demo demo-check test lint deny fmt bench bench-callgrind soak prism schemathesis fuzz clean
+.PHONY: all build release demo demo-check test lint deny fmt bench bench-callgrind soak prism schemathesis fuzz deploy-test clean
 
 all: build
 
@@ -29,9 +29,11 @@ demo-check:
 	@DEMO_CHECK=1 DEMO_BIN=target/debug DEMO_PORT=$${DEMO_PORT:-18080} scripts/demo.sh
 
 ## Every check and every test, on a fresh machine: starts (and if needed installs) its own
-## redis-server when none answers. scripts/test.sh runs `lint`, `deny`, `demo-check` (on a
-## free port), `prism` and `schemathesis` below, then the tests, then `fuzz` for 30 s per
-## target; none of those targets may run `test`.
+## redis-server when none answers, and its own PostgreSQL cluster on a free port when none
+## answers at TEST_POSTGRES_URL or 127.0.0.1:5432 (POSTGRES_PRIVATE=1: always its own;
+## docs/testing.md). scripts/test.sh runs `lint`, `deny`, `demo-check` (on a free port),
+## `prism` and `schemathesis` below, then the tests, then `fuzz` for 30 s per target; none of
+## those targets may run `test`.
 test:
 	@scripts/test.sh
 
@@ -67,6 +69,15 @@ bench-callgrind:
 ## RSS and descriptor trend to target/soak/report.md. Not part of `make test`.
 soak:
 	@DURATION=$(DURATION) scripts/soak.sh
+
+## The deployment files run for real: the image built from the Dockerfile with Podman, each of
+## DEPLOY_TEST_FILES (both compose files by default) brought up with podman-compose, its
+## healthchecks, a search through jira-sim, the service's container recreated with the data kept,
+## then torn down. Base images are built here from Debian's packages (no registry answers);
+## DEPLOY_TEST_REBUILD_BASE=1 rebuilds them. Minutes; not part of `make test`
+## (docs/operations.md, "Testing the deployment").
+deploy-test:
+	@scripts/deploy-test.sh
 
 ## Formatting, clippy, and the domain built on its own: with tokio's `sync` feature alone, any
 ## I/O in it fails to compile (features of other crates are not unified in).

@@ -1,17 +1,20 @@
 //! The administrative commands: a thin face over the domain's administration use cases
-//! (orgs, integrations, tokens, signing keys), plus what only the SQLite store does (backup, secret key).
+//! (orgs, integrations, tokens, signing keys), plus what the store adapters do themselves
+//! (backup of a SQLite file, sealing with the secret key).
 
 use std::io::{BufRead, Read};
 
 use domain::admin::{secret_from_input, IntegrationForm, MAX_SECRET_LEN};
 use domain::{Administration, IntegrationId, Secret, Slug};
-use store_sqlite::{SecretKey, SqliteStore};
+use store_sqlite::SecretKey;
+
+pub use crate::store::open_store;
 
 use crate::config::{
     Command, IntegrationAddArgs, IntegrationCommand, OrgCommand, SecretKeyCommand,
     SigningKeyCommand, TokenCommand,
 };
-use crate::error::{error_chain, CliError};
+use crate::error::CliError;
 
 /// Runs one administrative command against the database.
 pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
@@ -164,26 +167,6 @@ pub fn secret_key_from_env() -> Result<Option<SecretKey>, CliError> {
             .map_err(|e| CliError::Usage(format!("SECRET_KEY: {e}"))),
         _ => Ok(None),
     }
-}
-
-/// Opens the database with `key`, saying which database failed. A malformed
-/// `DATABASE_URL` is the user's mistake (exit 2).
-pub async fn open_store(
-    database_url: &str,
-    key: Option<SecretKey>,
-) -> Result<SqliteStore, CliError> {
-    SqliteStore::open_with_key(database_url, key)
-        .await
-        .map_err(|e| {
-            if e.is_user_error() {
-                CliError::Usage(e.to_string())
-            } else {
-                CliError::Failure(format!(
-                    "cannot open the database {database_url}: {}",
-                    error_chain(&e)
-                ))
-            }
-        })
 }
 
 /// The flags of `integration add` as the domain's form. Only the CLI knows about files, so

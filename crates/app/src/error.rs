@@ -33,6 +33,16 @@ impl From<store_sqlite::SqliteStoreError> for CliError {
     }
 }
 
+impl From<store_postgres::PgStoreError> for CliError {
+    fn from(e: store_postgres::PgStoreError) -> Self {
+        if e.is_user_error() {
+            Self::Usage(e.to_string())
+        } else {
+            Self::Failure(error_chain(&e))
+        }
+    }
+}
+
 impl From<domain::AdminError> for CliError {
     fn from(e: domain::AdminError) -> Self {
         if e.is_caller_mistake() {

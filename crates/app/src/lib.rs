@@ -32,6 +32,7 @@ pub mod reply;
 pub mod server;
 pub mod service;
 pub mod state;
+pub mod store;
 mod telemetry;
 
 pub use error::{error_chain, CliError};

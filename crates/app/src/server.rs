@@ -8,13 +8,13 @@ use domain::{Keyring, SearchService, SearchSettings};
 use hyper_util::rt::TokioExecutor;
 use jira_http::{ConsentClient, GuardSettings, HyperJira, JiraHttpConfig};
 use std::sync::Arc;
-use store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 
 use crate::config::ServeArgs;
 use crate::error::{error_chain, CliError};
 use crate::metrics::Metrics;
 use crate::service::{Service, ServingSettings};
+use crate::store::AnyStore;
 use crate::telemetry;
 
 /// How often `serve` reloads the signing keys of browser tokens from the database, so a
@@ -23,7 +23,7 @@ use crate::telemetry;
 pub const KEYRING_REFRESH: Duration = Duration::from_secs(5);
 
 /// The service as wired in production.
-pub type ProductionService = Service<Arc<HyperJira<SqliteStore>>, SqliteStore, AnyCache>;
+pub type ProductionService = Service<Arc<HyperJira<AnyStore>>, AnyStore, AnyCache>;
 
 /// Runs the server until SIGINT or SIGTERM, then drains in-flight requests for at most
 /// `SHUTDOWN_GRACE_SECONDS`.
@@ -119,7 +119,7 @@ async fn build(database_url: &str, args: &ServeArgs) -> Result<ProductionService
 /// The keyring of browser tokens: loaded now (a failure stops the start, as an unreadable
 /// secret does), then reloaded every [`KEYRING_REFRESH`] on a task of its own. A failed
 /// reload is logged and keeps the keys held.
-async fn keyring(store: &SqliteStore) -> Result<Arc<Keyring>, CliError> {
+async fn keyring(store: &AnyStore) -> Result<Arc<Keyring>, CliError> {
     let keyring = Arc::new(Keyring::new(unix_now));
     let n = keyring
         .reload(store)

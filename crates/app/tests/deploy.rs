@@ -1,11 +1,12 @@
-//! Deployment files, checked without a Docker engine: `Dockerfile`, `docker-compose.yml` and
-//! `.env.example` are parsed and compared with the real binary's flags (its `--help`), and the
-//! image's exact `CMD` is run with the image's and compose's environment.
+//! Deployment files, checked without a Docker engine: `Dockerfile`, `docker-compose.yml`,
+//! `docker-compose.replicas.yml` (with `deploy/haproxy.cfg`) and `.env.example` are parsed and
+//! compared with the real binary's flags (its `--help`), and the image's exact `CMD` is run with
+//! the image's and compose's environment. (`make deploy-test` runs the compose files for real.)
 //!
 //! Every check is a function returning the problems it found, so the last tests can show that
 //! a mutated copy of a file is caught. The checks live in `tests/deploy/` (one file each for
-//! the binary's flags, the environment values, the Dockerfile, the compose file and
-//! `.env.example`, plus a raw HTTP GET); the tests are all here.
+//! the binary's flags, the environment values, the Dockerfile, each compose file, the load
+//! balancer's configuration and `.env.example`, plus a raw HTTP GET); the tests are all here.
 
 mod common;
 
@@ -19,8 +20,12 @@ mod dockerfile;
 mod env;
 #[path = "deploy/env_example.rs"]
 mod env_example;
+#[path = "deploy/haproxy.rs"]
+mod haproxy;
 #[path = "deploy/raw_http.rs"]
 mod raw_http;
+#[path = "deploy/replicas.rs"]
+mod replicas;
 
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -34,6 +39,7 @@ use dockerfile::{check_dockerfile, dockerfile_facts};
 use env::container_env;
 use env_example::check_env_example;
 use raw_http::{http_get, HttpAnswer};
+use replicas::check_replicas;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -66,6 +72,25 @@ fn compose_agrees_with_the_dockerfile_and_the_binary() {
     fail_on(
         "docker-compose.yml",
         &check_compose(&read("docker-compose.yml"), &read("Dockerfile"), &accepted),
+    );
+}
+
+/// A file of the repository, or None when there is none (for the files compose mounts).
+fn read_optional(name: &str) -> Option<String> {
+    std::fs::read_to_string(format!("{ROOT}/{name}")).ok()
+}
+
+#[test]
+fn replicas_compose_agrees_with_the_dockerfile_the_binary_and_the_load_balancer() {
+    let accepted = binary_env_args();
+    fail_on(
+        "docker-compose.replicas.yml",
+        &check_replicas(
+            &read("docker-compose.replicas.yml"),
+            &read("Dockerfile"),
+            &read_optional,
+            &accepted,
+        ),
     );
 }
 
@@ -319,6 +344,135 @@ fn an_undocumented_flag_or_a_bad_dockerfile_is_caught() {
             problems.iter().any(|p| p.contains(expect)),
             "Dockerfile with `{to}` instead of `{from}`: no problem mentioning {expect:?}: \
              {problems:?}"
+        );
+    }
+}
+
+/// An edit of docker-compose.replicas.yml or deploy/haproxy.cfg and what a problem found in
+/// the mutated files must mention.
+struct ReplicasMutation {
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    expect: &'static str,
+}
+
+#[test]
+fn a_broken_replicas_file_or_load_balancer_is_caught() {
+    let accepted = binary_env_args();
+    let compose = read("docker-compose.replicas.yml");
+    let cfg = read("deploy/haproxy.cfg");
+    let secret = "${SECRET_KEY:?set SECRET_KEY in .env}";
+    let mutations = [
+        ReplicasMutation {
+            file: "compose",
+            from: secret,
+            to: "c2VjcmV0LWtleS1pbi10aGUtZmlsZS0zMi1ieXRlcyE=",
+            expect: "SECRET_KEY",
+        },
+        ReplicasMutation {
+            file: "compose",
+            from: "@postgres:5432/",
+            to: "@localhost:5432/",
+            expect: "DATABASE_URL",
+        },
+        ReplicasMutation {
+            file: "compose",
+            from: "redis://redis:6379",
+            to: "redis://cache:6379",
+            expect: "REDIS_URL",
+        },
+        ReplicasMutation {
+            file: "compose",
+            from: "\"pg_isready\"",
+            to: "\"true\"",
+            expect: "pg_isready",
+        },
+        ReplicasMutation {
+            file: "compose",
+            from: "postgres-data:/var/lib/postgresql/data",
+            to: "/srv/pg:/var/lib/postgresql/data",
+            expect: "named volume",
+        },
+        ReplicasMutation {
+            file: "compose",
+            from: "stop_grace_period: 15s",
+            to: "stop_grace_period: 5s",
+            expect: "stop_grace_period",
+        },
+        ReplicasMutation {
+            file: "compose",
+            from: "  jira-search-2:\n    <<: *jira-search\n",
+            to: "  jira-search-2:\n    <<: *jira-search\n    ports: [\"8081:8080\"]\n",
+            expect: "jira-search-2.ports",
+        },
+        ReplicasMutation {
+            file: "compose",
+            from: "  jira-search-3:\n    <<: *jira-search\n",
+            to: "  jira-search-3:\n    <<: *jira-search\n    environment:\n      \
+                 LISTEN_ADDR: 0.0.0.0:8080\n",
+            expect: "differs",
+        },
+        ReplicasMutation {
+            file: "haproxy",
+            from: "    server jira-search-3 jira-search-3:8080\n",
+            to: "",
+            expect: "no `server` for the replica jira-search-3",
+        },
+        ReplicasMutation {
+            file: "haproxy",
+            from: "server jira-search-2 jira-search-2:8080",
+            to: "server jira-search-2 jira-search-2:9090",
+            expect: "9090",
+        },
+        ReplicasMutation {
+            file: "haproxy",
+            from: "    option redispatch 1\n",
+            to: "",
+            expect: "redispatch",
+        },
+        ReplicasMutation {
+            file: "haproxy",
+            from: "option httpchk GET /healthz",
+            to: "option httpchk GET /",
+            expect: "/healthz",
+        },
+        ReplicasMutation {
+            file: "haproxy",
+            from: " resolvers container-dns",
+            to: "",
+            expect: "resolvers",
+        },
+    ];
+    for ReplicasMutation {
+        file,
+        from,
+        to,
+        expect,
+    } in mutations
+    {
+        let original = if file == "compose" { &compose } else { &cfg };
+        assert!(
+            original.contains(from),
+            "{file} no longer contains `{from}`: change this test's mutation"
+        );
+        let mutated = original.replace(from, to);
+        let (compose_text, cfg_text) = if file == "compose" {
+            (mutated, cfg.clone())
+        } else {
+            (compose.clone(), mutated)
+        };
+        let read_mutated = |name: &str| {
+            if name == "deploy/haproxy.cfg" {
+                Some(cfg_text.clone())
+            } else {
+                read_optional(name)
+            }
+        };
+        let problems = check_replicas(&compose_text, &read("Dockerfile"), &read_mutated, &accepted);
+        assert!(
+            problems.iter().any(|p| p.contains(expect)),
+            "{file} with `{to}` instead of `{from}`: no problem mentioning {expect:?}: {problems:?}"
         );
     }
 }

@@ -1,19 +1,16 @@
 //! The `integrations` and `org_integrations` tables: registering, listing, reading,
-//! enabling and removing integrations, and mapping a row back to the domain's types.
-//! Changes to a stored integration are in `updates`.
+//! enabling and removing integrations (rows become domain values in
+//! `store_common::integrations`). Changes to a stored integration are in `updates`.
 
-use domain::{
-    AuthMethod, BaseUrl, Credentials, Integration, IntegrationId, IntegrationSummary,
-    NewIntegration, OrgId, Provider, Slug,
-};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use domain::{Integration, IntegrationId, IntegrationSummary, NewIntegration, OrgId};
+use sqlx::SqliteConnection;
+use store_common::integrations::{self, IntegrationRow, SummaryRow};
+use store_common::{credentials, secrets, SecretOwner};
 
 use crate::orgs::require_org;
-use crate::secrets::{self, SecretOwner};
-use crate::{credentials, SecretKey, SqliteStore, SqliteStoreError};
+use crate::{SecretKey, SqliteStore, SqliteStoreError};
 
-/// The columns [`integration_from_row`] reads.
+/// The columns of an [`IntegrationRow`].
 const COLUMNS: &str = "i.id, i.provider, i.name, i.base_url, i.verify_tls, i.enabled, \
                        i.auth_method, i.auth_user, i.token_url, i.secret";
 
@@ -41,7 +38,7 @@ impl SqliteStore {
     ) -> Result<Vec<IntegrationSummary>, SqliteStoreError> {
         // One read transaction, so the links match the integrations read.
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(
+        let rows: Vec<SummaryRow> = sqlx::query_as(
             "SELECT id, provider, name, base_url, verify_tls, enabled, auth_method, auth_user, \
                     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', created_at), created_at) \
                       AS created_at \
@@ -61,33 +58,7 @@ impl SqliteStore {
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-
-        rows.iter()
-            .map(|row| {
-                let head = Head::from_row(row)?;
-                let auth_method = parse_auth_method(head.id, row.try_get("auth_method")?)?;
-                let orgs = links
-                    .iter()
-                    .filter(|(i, _, _)| *i == head.id)
-                    .map(|(_, org, slug)| {
-                        Slug::from_stored(slug)
-                            .map_err(|e| SqliteStoreError::CorruptRow(format!("org {org}: {e}")))
-                    })
-                    .collect::<Result<_, _>>()?;
-                Ok(IntegrationSummary {
-                    id: IntegrationId(head.id),
-                    provider: head.provider,
-                    name: head.name,
-                    base_url: head.base_url,
-                    verify_tls: head.verify_tls,
-                    enabled: head.enabled,
-                    auth_method,
-                    user: row.try_get("auth_user")?,
-                    orgs,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        Ok(integrations::summaries(rows, &links)?)
     }
 
     /// The integration `id` with its credentials opened, whatever it is linked to.
@@ -128,11 +99,9 @@ impl SqliteStore {
     ) -> Result<Option<Integration>, SqliteStoreError> {
         let query = ids
             .iter()
-            .fold(sqlx::query(sql), |query, id| query.bind(*id));
-        let row = query.fetch_optional(&self.pool).await?;
-        row.as_ref()
-            .map(|row| integration_from_row(self.key.as_ref(), row))
-            .transpose()
+            .fold(sqlx::query_as(sql), |query, id| query.bind(*id));
+        let row: Option<IntegrationRow> = query.fetch_optional(&self.pool).await?;
+        Ok(row.map(|row| row.open(self.key.as_ref())).transpose()?)
     }
 
     /// Deletes an integration; its links to orgs go with it (`ON DELETE CASCADE`). `false`
@@ -162,67 +131,6 @@ impl SqliteStore {
             .await?;
         Ok(done.rows_affected() > 0)
     }
-}
-
-/// The columns of an integration that every reader needs (no credentials).
-struct Head {
-    id: i64,
-    provider: Provider,
-    name: String,
-    base_url: String,
-    verify_tls: bool,
-    enabled: bool,
-}
-
-impl Head {
-    fn from_row(row: &SqliteRow) -> Result<Self, SqliteStoreError> {
-        let id: i64 = row.try_get("id")?;
-        let provider: String = row.try_get("provider")?;
-        let provider = provider.parse().map_err(|_| {
-            SqliteStoreError::CorruptRow(format!("integration {id}: unknown provider {provider:?}"))
-        })?;
-        Ok(Self {
-            id,
-            provider,
-            name: row.try_get("name")?,
-            base_url: row.try_get("base_url")?,
-            verify_tls: row.try_get("verify_tls")?,
-            enabled: row.try_get("enabled")?,
-        })
-    }
-}
-
-pub(crate) fn parse_auth_method(id: i64, method: String) -> Result<AuthMethod, SqliteStoreError> {
-    method.parse().map_err(|_| {
-        SqliteStoreError::CorruptRow(format!("integration {id}: unknown auth method {method:?}"))
-    })
-}
-
-/// A whole integration, credentials included, its secrets opened with `key`. Error texts
-/// name the row, never the secret.
-fn integration_from_row(
-    key: Option<&SecretKey>,
-    row: &SqliteRow,
-) -> Result<Integration, SqliteStoreError> {
-    let head = Head::from_row(row)?;
-    let id = head.id;
-    let base_url = BaseUrl::from_stored(&head.base_url)
-        .map_err(|e| SqliteStoreError::CorruptRow(format!("integration {id}: {e}")))?;
-    let method = parse_auth_method(id, row.try_get("auth_method")?)?;
-    let user: Option<String> = row.try_get("auth_user")?;
-    let token_url: Option<String> = row.try_get("token_url")?;
-    let owner = SecretOwner::Integration(id);
-    let bundle = secrets::decode(key, &owner, &row.try_get::<String, _>("secret")?)?;
-    let credentials: Credentials = credentials::join(id, method, user, token_url, &bundle)?;
-    Ok(Integration {
-        id: IntegrationId(id),
-        provider: head.provider,
-        name: head.name,
-        base_url,
-        verify_tls: head.verify_tls,
-        enabled: head.enabled,
-        credentials,
-    })
 }
 
 /// Writes `new` (enabled) and links it to `org`, inside the caller's transaction; its

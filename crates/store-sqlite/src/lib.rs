@@ -8,17 +8,18 @@
 //!
 //! Secrets (of integrations, apps, connections and signing keys) are kept as a versioned
 //! bundle in a `secret` column, sealed with AES-256-GCM when the store is opened with a [`SecretKey`]
-//! (see the `secrets` module).
+//! (see `store_common::secrets`: the bundles, the rows as domain values and the
+//! administration ports are shared with the PostgreSQL adapter; the SQL is this crate's).
 //!
 //! Queries are runtime-checked (`sqlx::query`), so a fresh clone builds without a database;
 //! the tests run every query through the real migrations, and `tests/contract.rs` runs the
 //! domain's store contract against a file and an in-memory database.
 //!
-//! Modules: `open` (URL checks, connecting, migrations, backups), `orgs`, `integrations`
-//! (with the row mapping), `updates` (changes to integrations, consents), `credentials`
-//! (credentials to columns and back), `tokens` (caller and admin), `apps`, `connections`,
-//! `signing_keys`, `secrets` (bundles, sealing), `rotation` (every bundle at once), `ports`
-//! (the domain's traits over the above) and `memo` (the hot path's memory).
+//! Modules: `open` (URL checks, connecting, migrations, backups), `orgs`, `integrations`,
+//! `updates` (changes to integrations, consents), `tokens` (caller and admin), `apps`,
+//! `connections`, `signing_keys`, `rotation` (every bundle at once), `directory` (every org
+//! and token read whole), `ports` (the domain's traits over the above) and `memo` (the hot
+//! path's memory).
 
 use std::sync::Arc;
 
@@ -27,7 +28,6 @@ use sqlx::sqlite::SqlitePool;
 
 mod apps;
 mod connections;
-mod credentials;
 mod directory;
 mod integrations;
 pub(crate) mod memo;
@@ -35,7 +35,6 @@ mod open;
 mod orgs;
 mod ports;
 mod rotation;
-mod secrets;
 mod signing_keys;
 mod tokens;
 mod updates;
@@ -44,8 +43,7 @@ mod updates;
 mod tests;
 
 pub use open::check_database_url;
-pub use rotation::SecretsReport;
-pub use secrets::{SecretKey, SecretOwner};
+pub use store_common::{SecretKey, SecretOwner, SecretsReport};
 
 /// A failure of the SQLite store. `Display` and `Debug` never contain a secret or a token.
 ///
@@ -116,14 +114,7 @@ impl SqliteStoreError {
     /// SQLite's ability to answer.
     fn is_unusable_record(&self) -> bool {
         match self {
-            Self::Database(e) => matches!(
-                e,
-                sqlx::Error::ColumnDecode { .. }
-                    | sqlx::Error::Decode(_)
-                    | sqlx::Error::ColumnNotFound(_)
-                    | sqlx::Error::ColumnIndexOutOfBounds { .. }
-                    | sqlx::Error::TypeNotFound { .. }
-            ),
+            Self::Database(e) => store_common::is_unreadable_row(e),
             Self::Migrate(_) => false,
             Self::DirectoryMissing { .. } => false,
             Self::InvalidInput(_)
@@ -134,6 +125,23 @@ impl SqliteStoreError {
             | Self::NoRefreshToken { .. }
             | Self::SecretKeyMissing(_)
             | Self::SecretKeyWrong(_) => true,
+        }
+    }
+}
+
+/// The shared failures keep their shape here: each becomes the variant of the same name.
+impl From<store_common::Error> for SqliteStoreError {
+    fn from(e: store_common::Error) -> Self {
+        use store_common::Error as E;
+        match e {
+            E::InvalidInput(why) => Self::InvalidInput(why),
+            E::CorruptRow(why) => Self::CorruptRow(why),
+            E::UnknownOrg(id) => Self::UnknownOrg(id),
+            E::UnknownApp(id) => Self::UnknownApp(id),
+            E::IntegrationNotFound(id) => Self::IntegrationNotFound(id),
+            E::NoRefreshToken { id, method } => Self::NoRefreshToken { id, method },
+            E::SecretKeyMissing(owner) => Self::SecretKeyMissing(owner),
+            E::SecretKeyWrong(owner) => Self::SecretKeyWrong(owner),
         }
     }
 }

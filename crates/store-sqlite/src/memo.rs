@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use domain::{Integration, OrgId};
 
-use crate::directory::Directory;
+use store_common::Directory;
 
 /// Bytes of the first copy of the WAL-index header.
 const HEADER: usize = 48;

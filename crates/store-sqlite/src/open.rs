@@ -10,8 +10,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::{memo, SecretKey, SqliteStore, SqliteStoreError};
 
-/// The migrations of the repository's `migrations/` directory, embedded at build time.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+/// The migrations of the repository's `migrations/sqlite/` directory, embedded at build time.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
 /// How long a writer waits for another one's lock before failing with BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,7 +42,7 @@ pub fn check_database_url(database_url: &str) -> Result<(), SqliteStoreError> {
 }
 
 fn check(database_url: &str) -> Result<Checked, SqliteStoreError> {
-    let shown = redact_userinfo(database_url);
+    let shown = store_common::url::redact(database_url);
     let bad = |why: &str| SqliteStoreError::InvalidInput(format!("DATABASE_URL {shown:?} {why}"));
     if database_url.trim().is_empty() {
         return Err(bad("is empty: use e.g. sqlite://jira-search.db"));
@@ -90,15 +90,6 @@ fn check_directory(file: &Path) -> Result<(), SqliteStoreError> {
             file: file.display().to_string(),
             dir: dir.display().to_string(),
         })
-    }
-}
-
-/// `s` with anything between `://` and the last `@` replaced by `***`: a password in a URL
-/// (say a PostgreSQL one, given by mistake) must not come back in an error message.
-fn redact_userinfo(s: &str) -> String {
-    match (s.find("://"), s.rfind('@')) {
-        (Some(i), Some(at)) if at > i => format!("{}***{}", &s[..i + 3], &s[at..]),
-        _ => s.to_owned(),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use domain::{Org, OrgId, OrgRef, Slug};
 use sqlx::SqliteConnection;
+use store_common::orgs::org_from_row;
 
 use crate::{SqliteStore, SqliteStoreError};
 
@@ -35,9 +36,10 @@ impl SqliteStore {
         let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, slug FROM orgs ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
-        rows.into_iter()
+        Ok(rows
+            .into_iter()
             .map(|(id, slug)| org_from_row(id, &slug))
-            .collect()
+            .collect::<Result<_, _>>()?)
     }
 
     /// The organization named by id or slug, if any.
@@ -56,7 +58,7 @@ impl SqliteStore {
                     .await?
             }
         };
-        row.map(|(id, slug)| org_from_row(id, &slug)).transpose()
+        Ok(row.map(|(id, slug)| org_from_row(id, &slug)).transpose()?)
     }
 }
 
@@ -72,15 +74,4 @@ pub(crate) async fn require_org(
         .fetch_optional(&mut *conn)
         .await?;
     found.map(drop).ok_or(SqliteStoreError::UnknownOrg(org.0))
-}
-
-/// An org row. Slugs stored before the all-digits rule still read (see
-/// [`Slug::from_stored`]); text that is no slug at all is a corrupt row.
-pub(crate) fn org_from_row(id: i64, slug: &str) -> Result<Org, SqliteStoreError> {
-    let slug = Slug::from_stored(slug)
-        .map_err(|e| SqliteStoreError::CorruptRow(format!("org {id}: {e}")))?;
-    Ok(Org {
-        id: OrgId(id),
-        slug,
-    })
 }

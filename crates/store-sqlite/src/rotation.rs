@@ -1,60 +1,40 @@
 //! The store's operations on every stored secret bundle at once (integrations, OAuth apps,
 //! connections in flight, signing keys): counting and checking them against the key
 //! ([`SqliteStore::secrets_report`]) and sealing them anew ([`SqliteStore::rotate_secrets`]).
+//! What is done to each bundle is `store_common::rotation`'s; the reads and writes are here.
 
 use sqlx::SqliteConnection;
+use store_common::rotation::{self, SecretsReport};
 
-use crate::secrets::{decode, encode, form, Form, SecretOwner};
-use crate::{SecretKey, SqliteStore, SqliteStoreError};
-
-/// How many stored secret bundles (one per integration, OAuth app, connection in flight and
-/// active signing key)
-/// are sealed and how many are kept in clear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SecretsReport {
-    /// Rows whose secrets are sealed (`sealed:v1:`); the store's key opens every one.
-    pub sealed: usize,
-    /// Rows whose secrets are kept in clear (`plain:v1:`).
-    pub plain: usize,
-}
+use crate::{SecretKey, SecretOwner, SqliteStore, SqliteStoreError};
 
 /// Every stored bundle with its row: integrations by id, then apps by id, then connections,
 /// then active signing keys.
 async fn every_bundle(
     conn: &mut SqliteConnection,
 ) -> Result<Vec<(SecretOwner, String)>, SqliteStoreError> {
-    let integrations: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, secret FROM integrations ORDER BY id")
-            .fetch_all(&mut *conn)
-            .await?;
-    let apps: Vec<(i64, String)> = sqlx::query_as("SELECT id, secret FROM oauth_apps ORDER BY id")
+    let integrations = sqlx::query_as("SELECT id, secret FROM integrations ORDER BY id")
         .fetch_all(&mut *conn)
         .await?;
-    let connections: Vec<(String, String)> =
+    let apps = sqlx::query_as("SELECT id, secret FROM oauth_apps ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?;
+    let connections =
         sqlx::query_as("SELECT state_hash, secret FROM connections ORDER BY state_hash")
             .fetch_all(&mut *conn)
             .await?;
-    let integrations = integrations
-        .into_iter()
-        .map(|(id, s)| (SecretOwner::Integration(id), s));
-    let apps = apps.into_iter().map(|(id, s)| (SecretOwner::App(id), s));
     // A revoked key keeps no secret: only the active ones have a bundle.
-    let signing_keys: Vec<(String, String)> = sqlx::query_as(
+    let signing_keys = sqlx::query_as(
         "SELECT key_id, secret FROM signing_keys WHERE revoked_at IS NULL ORDER BY id",
     )
     .fetch_all(&mut *conn)
     .await?;
-    let connections = connections
-        .into_iter()
-        .map(|(hash, s)| (SecretOwner::Connection(hash), s));
-    let signing_keys = signing_keys
-        .into_iter()
-        .map(|(id, s)| (SecretOwner::SigningKey(id), s));
-    Ok(integrations
-        .chain(apps)
-        .chain(connections)
-        .chain(signing_keys)
-        .collect())
+    Ok(rotation::bundles(
+        integrations,
+        apps,
+        connections,
+        signing_keys,
+    ))
 }
 
 /// Writes `stored` as the secret bundle of `owner`'s row.
@@ -100,31 +80,14 @@ impl SqliteStore {
         let mut tx = self.pool.begin().await?;
         let rows = every_bundle(&mut tx).await?;
         tx.commit().await?;
-        let mut report = SecretsReport::default();
-        for (owner, stored) in rows {
-            match form(&stored) {
-                Form::Plain => report.plain += 1,
-                Form::Sealed => {
-                    report.sealed += 1;
-                    if let Err(
-                        e @ (SqliteStoreError::SecretKeyMissing(_)
-                        | SqliteStoreError::SecretKeyWrong(_)),
-                    ) = decode(self.key.as_ref(), &owner, &stored)
-                    {
-                        return Err(e);
-                    }
-                }
-                Form::Unknown => {}
-            }
-        }
-        Ok(report)
+        Ok(rotation::report(self.key.as_ref(), &rows)?)
     }
 
-    /// Rewrites every stored secret bundle (integrations, apps, connections in flight) sealed
-    /// under `new_key`, or in clear when it is `None`, after opening them with the store's
-    /// current key (plain rows need none). One `BEGIN IMMEDIATE` transaction: on any failure
-    /// nothing changes. The store itself keeps its current key: reopen it with the new one
-    /// to go on.
+    /// Rewrites every stored secret bundle (integrations, apps, connections in flight)
+    /// sealed under `new_key`, or in clear when it is `None`, after opening them with the
+    /// store's current key (plain rows need none). One `BEGIN IMMEDIATE` transaction: on any
+    /// failure nothing changes. The store itself keeps its current key: reopen it with the
+    /// new one to go on.
     ///
     /// Returns how many rows were rewritten.
     ///
@@ -138,9 +101,8 @@ impl SqliteStore {
     ) -> Result<usize, SqliteStoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows = every_bundle(&mut tx).await?;
-        for (owner, stored) in &rows {
-            let bundle = decode(self.key.as_ref(), owner, stored)?;
-            write_bundle(&mut tx, owner, encode(new_key, owner, &bundle)?).await?;
+        for (owner, stored) in rotation::reseal(self.key.as_ref(), new_key, &rows)? {
+            write_bundle(&mut tx, owner, stored).await?;
         }
         tx.commit().await?;
         // The old form of every secret may linger in free pages and in the WAL: rewrite the

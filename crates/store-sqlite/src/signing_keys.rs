@@ -3,11 +3,11 @@
 //! id is never given again) but not its secret.
 
 use domain::browser_token::{NewSigningKey, SigningKey, SigningKeySummary};
-use domain::{OrgId, Secret};
-use serde_json::Value;
+use domain::OrgId;
+use store_common::signing_keys::SigningKeyRow;
+use store_common::{secrets, SecretOwner};
 
-use crate::orgs::{org_from_row, require_org};
-use crate::secrets::{self, Bundle, SecretOwner};
+use crate::orgs::require_org;
 use crate::{SqliteStore, SqliteStoreError};
 
 /// `created_at` in RFC 3339 to the second.
@@ -24,11 +24,7 @@ impl SqliteStore {
         org: OrgId,
         key: &NewSigningKey,
     ) -> Result<Option<SigningKeySummary>, SqliteStoreError> {
-        let mut bundle = Bundle::new();
-        bundle.insert(
-            "secret".into(),
-            Value::String(key.secret.expose().to_owned()),
-        );
+        let bundle = secrets::one_secret(&key.secret);
         let owner = SecretOwner::SigningKey(key.id.clone());
         let stored = secrets::encode(self.key.as_ref(), &owner, &bundle)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -91,30 +87,15 @@ impl SqliteStore {
     pub(crate) async fn every_active_signing_key(
         &self,
     ) -> Result<Vec<SigningKey>, SqliteStoreError> {
-        let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
-            "SELECT k.key_id, o.id, o.slug, k.secret FROM signing_keys k \
+        let rows: Vec<SigningKeyRow> = sqlx::query_as(
+            "SELECT k.key_id, o.id AS org_id, o.slug, k.secret FROM signing_keys k \
              JOIN orgs o ON o.id = k.org_id WHERE k.revoked_at IS NULL ORDER BY k.id",
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(id, org_id, slug, stored)| {
-                let owner = SecretOwner::SigningKey(id.clone());
-                let bundle = secrets::decode(self.key.as_ref(), &owner, &stored)?;
-                let secret = match bundle.get("secret") {
-                    Some(Value::String(s)) => Secret::new(s.clone()),
-                    _ => {
-                        return Err(SqliteStoreError::CorruptRow(format!(
-                            "{owner}: the secret bundle has no secret"
-                        )))
-                    }
-                };
-                Ok(SigningKey {
-                    id,
-                    org: org_from_row(org_id, &slug)?,
-                    secret,
-                })
-            })
-            .collect()
+        Ok(rows
+            .into_iter()
+            .map(|row| row.open(self.key.as_ref()))
+            .collect::<Result<_, _>>()?)
     }
 }

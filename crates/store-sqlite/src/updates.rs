@@ -5,11 +5,12 @@ use domain::{
     AuthMethod, Credentials, IntegrationId, IntegrationName, NewIntegration, OrgId, Secret,
 };
 use sqlx::SqliteConnection;
+use store_common::integrations::parse_auth_method;
+use store_common::{credentials, secrets, SecretOwner};
 
-use crate::integrations::{insert_linked, parse_auth_method};
+use crate::integrations::insert_linked;
 use crate::orgs::require_org;
-use crate::secrets::{self, SecretOwner};
-use crate::{credentials, SecretKey, SqliteStore, SqliteStoreError};
+use crate::{SecretKey, SqliteStore, SqliteStoreError};
 
 impl SqliteStore {
     /// Renames and/or enables or disables an integration (`None`: unchanged). `false` when
@@ -105,7 +106,7 @@ impl SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
         let (method, stored) = row.ok_or(SqliteStoreError::IntegrationNotFound(id.0))?;
-        let method = parse_auth_method(id.0, method)?;
+        let method = parse_auth_method(id.0, &method)?;
         if method != AuthMethod::OAuth2 {
             return Err(SqliteStoreError::NoRefreshToken { id: id.0, method });
         }

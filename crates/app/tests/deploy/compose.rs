@@ -9,7 +9,8 @@ use crate::binary::EnvArg;
 use crate::dockerfile::dockerfile_facts;
 use crate::env::{check_env_value, container_env, listen_port, sqlite_dir, EnvVar};
 
-fn scalar(v: &Value) -> Option<String> {
+/// A YAML scalar as text (a number or a boolean as written).
+pub fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -45,19 +46,20 @@ pub fn compose_env(service: &Value) -> Vec<EnvVar> {
     }
 }
 
-fn string_list(v: Option<&Value>) -> Option<Vec<String>> {
+/// A sequence of scalars (a service's `command`, a healthcheck's `test`).
+pub fn string_list(v: Option<&Value>) -> Option<Vec<String>> {
     v?.as_sequence()?.iter().map(scalar).collect()
 }
 
 /// One entry of a service's `volumes:`: `source:target[:mode]`, a bare `target`, or the long
 /// form with `source` and `target`.
 #[derive(Debug)]
-struct Mount {
-    source: Option<String>,
-    target: String,
+pub struct Mount {
+    pub source: Option<String>,
+    pub target: String,
 }
 
-fn compose_mounts(service: &Value) -> Vec<Mount> {
+pub fn compose_mounts(service: &Value) -> Vec<Mount> {
     service
         .get("volumes")
         .and_then(Value::as_sequence)

@@ -60,6 +60,36 @@ pub fn sqlite_dir(url: &str) -> Result<String, String> {
     Ok(dir)
 }
 
+/// Does the URL name PostgreSQL (`postgres://` or `postgresql://`)?
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// What a `postgres://user:password@host:port/database` URL names.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PostgresUrl {
+    pub user: String,
+    pub host: String,
+    pub database: String,
+}
+
+/// A PostgreSQL URL with a user, a host and a database (the port is optional).
+pub fn postgres_url(url: &str) -> Result<PostgresUrl, String> {
+    let u = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    let host = u.host_str().unwrap_or_default().to_owned();
+    let database = u.path().trim_start_matches('/').to_owned();
+    if !is_postgres_url(url) || host.is_empty() || u.username().is_empty() || database.is_empty() {
+        return Err(format!(
+            "`{url}`: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+        ));
+    }
+    Ok(PostgresUrl {
+        user: u.username().to_owned(),
+        host,
+        database,
+    })
+}
+
 /// Problems of one `NAME=value` given to the container, judged by what the binary accepts.
 pub fn check_env_value(
     file: &str,
@@ -110,7 +140,12 @@ pub fn check_env_value(
             }
         }
         "DATABASE_URL" => {
-            if let Err(e) = sqlite_dir(value) {
+            let checked = if is_postgres_url(value) {
+                postgres_url(value).map(drop)
+            } else {
+                sqlite_dir(value).map(drop)
+            };
+            if let Err(e) = checked {
                 p.push(format!("{file}: DATABASE_URL: {e}"));
             }
         }

@@ -10,7 +10,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 use super::{count, pat, slug, tok};
 use crate::SqliteStore;
 
-const MIGRATIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+const MIGRATIONS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/sqlite");
 
 /// Every column of `integrations`, in a fixed order.
 type IntegrationRow = (

@@ -1,15 +1,12 @@
 //! The `secret` columns (of integrations, OAuth apps, connections in flight and signing
-//! keys): a
-//! versioned bundle of a row's secret fields, kept as `plain:v1:<JSON>` or, with a
-//! [`SecretKey`], `sealed:v1:<base64(nonce || AES-256-GCM ciphertext of the JSON)>`.
+//! keys): a versioned bundle of a row's secret fields, kept as `plain:v1:<JSON>` or, with a
+//! [`SecretKey`], `sealed:v1:<base64(nonce || AES-256-GCM ciphertext of the JSON)>`. The
+//! same text in every database.
 //!
 //! A sealed bundle is bound to its row by the associated data
 //! `jira-search/<kind>/<id>/secret/v1` (see [`SecretOwner`]): a blob copied onto another
 //! row (of the same table or another) fails to open there, and that failure cannot be told
-//! apart from a wrong key, so it is reported as [`SqliteStoreError::SecretKeyWrong`].
-//!
-//! Also the store's operations on every row's secrets at once: [`SqliteStore::secrets_report`]
-//! and [`SqliteStore::rotate_secrets`].
+//! apart from a wrong key, so it is reported as [`Error::SecretKeyWrong`].
 
 use std::fmt;
 
@@ -17,10 +14,12 @@ use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use domain::Secret;
 use serde_json::{Map, Value};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::SqliteStoreError;
+pub use crate::owner::SecretOwner;
+use crate::Error;
 
 /// The prefix of a bundle stored in clear.
 const PLAIN: &str = "plain:v1:";
@@ -46,17 +45,17 @@ impl SecretKey {
     /// bytes; surrounding whitespace is ignored.
     ///
     /// # Errors
-    /// [`SqliteStoreError::InvalidInput`] saying what is wrong (not base64, or the wrong
-    /// length), never echoing the input.
-    pub fn from_base64(text: &str) -> Result<Self, SqliteStoreError> {
+    /// [`Error::InvalidInput`] saying what is wrong (not base64, or the wrong length), never
+    /// echoing the input.
+    pub fn from_base64(text: &str) -> Result<Self, Error> {
         let bytes = Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| {
-            SqliteStoreError::InvalidInput(
+            Error::InvalidInput(
                 "invalid secret key: it is not standard base64 (expected 32 bytes, as printed by the key generator)"
                     .into(),
             )
         })?);
         let key: [u8; KEY_LEN] = bytes.as_slice().try_into().map_err(|_| {
-            SqliteStoreError::InvalidInput(format!(
+            Error::InvalidInput(format!(
                 "invalid secret key: it decodes to {} bytes, but it must be exactly {KEY_LEN} bytes (44 characters of base64)",
                 bytes.len()
             ))
@@ -90,53 +89,9 @@ impl fmt::Debug for SecretKey {
     }
 }
 
-/// The row a secret bundle belongs to: it names the row in errors (never a secret) and
-/// binds a sealed bundle to it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretOwner {
-    /// The integration with this id (`integrations`).
-    Integration(i64),
-    /// The OAuth app with this id (`oauth_apps`).
-    App(i64),
-    /// The connection in flight stored under this state hash (`connections`).
-    Connection(String),
-    /// The signing key of browser tokens with this public id (`signing_keys`).
-    SigningKey(String),
-}
-
-impl SecretOwner {
-    /// The associated data that binds a sealed bundle to its row. The integrations' form is
-    /// the one 0002 sealed with: it must not change.
-    fn associated_data(&self) -> String {
-        match self {
-            Self::Integration(id) => format!("jira-search/integration/{id}/secret/v1"),
-            Self::App(id) => format!("jira-search/app/{id}/secret/v1"),
-            Self::Connection(hash) => format!("jira-search/connection/{hash}/secret/v1"),
-            Self::SigningKey(id) => format!("jira-search/signing-key/{id}/secret/v1"),
-        }
-    }
-}
-
-impl fmt::Display for SecretOwner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Integration(id) => write!(f, "integration {id}"),
-            Self::App(id) => write!(f, "app {id}"),
-            // The hash of a state cannot be used to finish the connection; its start is
-            // enough to find the row.
-            Self::Connection(hash) => write!(
-                f,
-                "the connection in flight with state hash {}…",
-                hash.get(..12).unwrap_or(hash)
-            ),
-            Self::SigningKey(id) => write!(f, "signing key {id}"),
-        }
-    }
-}
-
 /// How a stored bundle is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Form {
+pub enum Form {
     /// `plain:v1:`
     Plain,
     /// `sealed:v1:`
@@ -145,7 +100,8 @@ pub(crate) enum Form {
     Unknown,
 }
 
-pub(crate) fn form(stored: &str) -> Form {
+/// How `stored` is kept, by its prefix.
+pub fn form(stored: &str) -> Form {
     if stored.starts_with(PLAIN) {
         Form::Plain
     } else if stored.starts_with(SEALED) {
@@ -156,18 +112,21 @@ pub(crate) fn form(stored: &str) -> Form {
 }
 
 /// The secret fields of a row, by name.
-pub(crate) type Bundle = Map<String, Value>;
+pub type Bundle = Map<String, Value>;
 
-fn corrupt(owner: &SecretOwner, why: &str) -> SqliteStoreError {
-    SqliteStoreError::CorruptRow(format!("{owner}: {why}"))
+fn corrupt(owner: &SecretOwner, why: &str) -> Error {
+    Error::corrupt(owner, why)
 }
 
 /// Writes `bundle` for the row `owner`: sealed under `key`, or plain without one.
-pub(crate) fn encode(
+///
+/// # Errors
+/// [`Error::CorruptRow`] when the bundle cannot be serialised or sealed.
+pub fn encode(
     key: Option<&SecretKey>,
     owner: &SecretOwner,
     bundle: &Bundle,
-) -> Result<String, SqliteStoreError> {
+) -> Result<String, Error> {
     // The bundle's plaintext JSON: wiped when dropped.
     let json = Zeroizing::new(
         serde_json::to_string(bundle)
@@ -197,19 +156,15 @@ pub(crate) fn encode(
 /// Reads the bundle stored for the row `owner`, opening it with `key` if it is sealed.
 ///
 /// # Errors
-/// [`SqliteStoreError::SecretKeyMissing`] for a sealed bundle without a key,
-/// [`SqliteStoreError::SecretKeyWrong`] when the key does not open it (another key, or a
-/// blob that belongs to another row), [`SqliteStoreError::CorruptRow`] otherwise.
-pub(crate) fn decode(
-    key: Option<&SecretKey>,
-    owner: &SecretOwner,
-    stored: &str,
-) -> Result<Bundle, SqliteStoreError> {
+/// [`Error::SecretKeyMissing`] for a sealed bundle without a key, [`Error::SecretKeyWrong`]
+/// when the key does not open it (another key, or a blob that belongs to another row),
+/// [`Error::CorruptRow`] otherwise.
+pub fn decode(key: Option<&SecretKey>, owner: &SecretOwner, stored: &str) -> Result<Bundle, Error> {
     // The bundle's plaintext JSON: wiped when dropped.
     let json: Zeroizing<String> = if let Some(json) = stored.strip_prefix(PLAIN) {
         Zeroizing::new(json.to_owned())
     } else if let Some(blob) = stored.strip_prefix(SEALED) {
-        let key = key.ok_or_else(|| SqliteStoreError::SecretKeyMissing(owner.clone()))?;
+        let key = key.ok_or_else(|| Error::SecretKeyMissing(owner.clone()))?;
         let blob = STANDARD
             .decode(blob)
             .map_err(|_| corrupt(owner, "the sealed secret bundle is not base64"))?;
@@ -227,7 +182,7 @@ pub(crate) fn decode(
                     aad: aad.as_bytes(),
                 },
             )
-            .map_err(|_| SqliteStoreError::SecretKeyWrong(owner.clone()))?;
+            .map_err(|_| Error::SecretKeyWrong(owner.clone()))?;
         // On the error path the bytes come back in the error: wipe them there too.
         Zeroizing::new(String::from_utf8(plain).map_err(|e| {
             e.into_bytes().zeroize();
@@ -244,3 +199,24 @@ pub(crate) fn decode(
         _ => Err(corrupt(owner, "the secret bundle is not a JSON object")),
     }
 }
+
+/// The bundle of a row with one secret, `{"secret"}` (an app's, a signing key's).
+pub fn one_secret(secret: &Secret) -> Bundle {
+    let mut bundle = Bundle::new();
+    bundle.insert("secret".into(), Value::String(secret.expose().to_owned()));
+    bundle
+}
+
+/// The field `name` of the opened bundle of `owner`'s row.
+///
+/// # Errors
+/// [`Error::CorruptRow`] when the bundle has no such text field.
+pub fn field(owner: &SecretOwner, bundle: &Bundle, name: &str) -> Result<Secret, Error> {
+    match bundle.get(name) {
+        Some(Value::String(s)) => Ok(Secret::new(s.clone())),
+        _ => Err(corrupt(owner, &format!("the secret bundle has no {name}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -5,14 +5,14 @@ use domain::{AuthMethod, Credentials, Secret};
 use serde_json::Value;
 
 use crate::secrets::Bundle;
-use crate::SqliteStoreError;
+use crate::Error;
 
-fn corrupt(id: i64, why: &str) -> SqliteStoreError {
-    SqliteStoreError::CorruptRow(format!("integration {id}: {why}"))
+fn corrupt(id: i64, why: &str) -> Error {
+    Error::CorruptRow(format!("integration {id}: {why}"))
 }
 
 /// The non-secret parts of credentials (`auth_user`, `token_url`) and the secret bundle.
-pub(crate) fn split(credentials: &Credentials) -> (Option<&str>, Option<&str>, Bundle) {
+pub fn split(credentials: &Credentials) -> (Option<&str>, Option<&str>, Bundle) {
     let mut bundle = Bundle::new();
     let mut put = |name: &str, secret: &Secret| {
         bundle.insert(name.to_owned(), Value::String(secret.expose().to_owned()));
@@ -59,14 +59,17 @@ pub(crate) fn split(credentials: &Credentials) -> (Option<&str>, Option<&str>, B
 }
 
 /// Builds the credentials of integration `id` from its columns and its opened bundle.
-pub(crate) fn join(
+///
+/// # Errors
+/// [`Error::CorruptRow`] when a part the method needs is missing.
+pub fn join(
     id: i64,
     method: AuthMethod,
     user: Option<String>,
     token_url: Option<String>,
     bundle: &Bundle,
-) -> Result<Credentials, SqliteStoreError> {
-    let field = |name: &str| -> Result<Secret, SqliteStoreError> {
+) -> Result<Credentials, Error> {
+    let field = |name: &str| -> Result<Secret, Error> {
         match bundle.get(name) {
             Some(Value::String(s)) => Ok(Secret::new(s.clone())),
             _ => Err(corrupt(
