@@ -51,6 +51,7 @@ async fn a_backup_of_the_live_database_restores_into_a_working_service() {
     let restored = Db {
         dir: copy_dir,
         url: format!("sqlite://{copy_str}"),
+        pg: None,
     };
     assert_eq!(restored.ok(&["org", "list"], ""), "1\tacme\n2\tumbrella");
     let svc = Service::start(&restored, CacheKind::Memory, &[]);

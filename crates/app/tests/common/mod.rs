@@ -88,17 +88,29 @@ pub fn assert_success(out: &Output) {
     assert!(out.status.success(), "{}", stderr(out));
 }
 
-/// A temporary database and the CLI pointed at it.
+/// A temporary database and the CLI pointed at it: a SQLite file, or a PostgreSQL database
+/// of its own on `TEST_POSTGRES_URL`'s server (dropped with it).
 pub struct Db {
     pub dir: tempfile::TempDir,
     pub url: String,
+    pub pg: Option<store_postgres::testing::TestDatabase>,
 }
 
 impl Db {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("js.db").display());
-        Self { dir, url }
+        Self { dir, url, pg: None }
+    }
+
+    /// A fresh PostgreSQL database (`make test` provides the server; TEST_POSTGRES_URL).
+    pub async fn postgres() -> Self {
+        let pg = store_postgres::testing::TestDatabase::create().await;
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            url: pg.url().to_owned(),
+            pg: Some(pg),
+        }
     }
 
     pub fn path(&self) -> PathBuf {
