@@ -165,7 +165,7 @@ build_app_image() {
   fi
   local cpus=()
   [[ -n "$BUILD_CPUS" ]] && cpus=(--cpuset-cpus "$BUILD_CPUS")
-  podman build --network host --pull=never "${cpus[@]}" -t "$IMAGE" -f Dockerfile .
+  build_replacing "$IMAGE" "${cpus[@]}" -f Dockerfile .
   podman image inspect --format '{{.Config.Healthcheck.Test}}' "$IMAGE" | grep -q healthcheck \
     || fail "the image has no HEALTHCHECK (built in a format without one?)"
   podman run --rm "$IMAGE" jira-search --version
@@ -202,7 +202,7 @@ wait_healthy() {
       state=$(podman inspect --format '{{.State.Status}} {{.RestartCount}}' "$c")
       restarts=${state#* }
       if (( SECONDS - start > HEALTH_TIMEOUT )) || (( restarts >= 3 )) \
-        || [[ "$state" == exited* && "$(podman inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$c")" == no ]]; then
+        || [[ "$state" == exited* && "$(podman inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$c")" == ?(no) ]]; then
         echo "---- last log lines of $c"; podman logs --tail 30 "$c" 2>&1 || true
         fail "$service ($c) is not healthy after $(( SECONDS - start )) s: $state (status, restarts)"
       fi

@@ -35,6 +35,18 @@ base_images_named() {
   done | sed 's#^docker.io/library/##' | grep -v '^jira-search:' | sort -u
 }
 
+# build_replacing TAG PODMAN-BUILD-ARGS...: podman build without keeping intermediate images
+# (each run would keep gigabytes of them), then removes the image TAG named before, when
+# nothing uses it any more.
+build_replacing() {
+  local tag=$1; shift
+  local old new
+  old=$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)
+  podman build --layers=false --network host --pull=never "$@" -t "$tag"
+  new=$(podman image inspect --format '{{.Id}}' "$tag")
+  if [[ -n "$old" && "$old" != "$new" ]]; then podman rmi "$old" >/dev/null 2>&1 || true; fi
+}
+
 # The root filesystem of Debian bookworm (minbase) from debootstrap, imported as an image.
 debootstrap_image() {
   local rootfs=$OUT/rootfs
@@ -43,8 +55,12 @@ debootstrap_image() {
   echo "$LOG_TAG: debootstrap bookworm from $DEBIAN_MIRROR (about a minute)"
   debootstrap --variant=minbase bookworm "$rootfs" "$DEBIAN_MIRROR" >"$OUT/debootstrap.log" 2>&1 \
     || { tail -n 20 "$OUT/debootstrap.log" >&2; echo "$LOG_TAG: debootstrap failed ($OUT/debootstrap.log)" >&2; return 1; }
-  tar --numeric-owner -C "$rootfs" -c . | podman import --quiet - "$DEBOOTSTRAP_IMAGE" >/dev/null
+  local old
+  old=$(podman image inspect --format '{{.Id}}' "$DEBOOTSTRAP_IMAGE" 2>/dev/null || true)
+  tar --numeric-owner -C "$rootfs" -c . \
+    | podman import --quiet --change "LABEL $BASE_LABEL" - "$DEBOOTSTRAP_IMAGE" >/dev/null
   rm -rf "$rootfs"
+  if [[ -n "$old" ]]; then podman rmi "$old" >/dev/null 2>&1 || true; fi
 }
 
 # build_base_image NAME RECIPE: the recipe's Containerfile in a context of its own (its files,
@@ -64,8 +80,8 @@ build_base_image() {
     extra=(--volume "$(readlink -f "$sysroot"):/host-toolchain:ro"
       --build-arg "RUST_TOOLCHAIN=$RUST_TOOLCHAIN-$triple")
   fi
-  podman build --network host --pull=never --label "$BASE_LABEL" "${extra[@]}" \
-    -t "docker.io/library/$name" -f "$ctx/Containerfile" "$ctx"
+  build_replacing "docker.io/library/$name" --label "$BASE_LABEL" "${extra[@]}" \
+    -f "$ctx/Containerfile" "$ctx"
 }
 
 # build_base_images FORCE FILE...: every base image the FILEs name, built when missing (or
