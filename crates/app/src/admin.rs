@@ -28,6 +28,7 @@ pub async fn run(database_url: &str, command: Command) -> Result<(), CliError> {
     match command {
         Command::Serve(_)
         | Command::Healthcheck { .. }
+        | Command::Db(_)
         | Command::SecretKey(SecretKeyCommand::Generate) => {
             unreachable!("dispatched above")
         }

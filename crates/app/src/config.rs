@@ -18,10 +18,13 @@ pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
 #[derive(Debug, Parser)]
 #[command(name = "jira-search", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The SQLite database (created and migrated on first use).
+    /// The database: a SQLite file (`sqlite://FILE`, the default) or PostgreSQL
+    /// (`postgres://USER:PASSWORD@HOST:PORT/DB`), created or migrated on first use.
     #[arg(
         long,
         env = "DATABASE_URL",
+        // A PostgreSQL URL holds a password: `--help` never prints the variable's value.
+        hide_env_values = true,
         default_value = "sqlite://jira-search.db",
         global = true
     )]
@@ -56,6 +59,9 @@ pub enum Command {
         /// Where to write the copy; it must not exist.
         path: PathBuf,
     },
+    /// Move a whole deployment between databases (SQLite and PostgreSQL).
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Exit 0 when the local server's /healthz answers (for container healthchecks).
     Healthcheck {
         /// The server's address (`0.0.0.0` and `::` are asked on the loopback).
@@ -75,6 +81,24 @@ pub enum SecretKeyCommand {
     Rotate,
 }
 
+/// `db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy every org, integration, token, app, connection in flight and signing key, with
+    /// their ids and times, into an empty database, in one transaction (the upgrade from
+    /// SQLite to PostgreSQL, and back). Secrets are copied as stored: no SECRET_KEY needed.
+    /// Stop the service's writes first. `DATABASE_URL` is not used.
+    Copy {
+        /// The database to copy (`sqlite://FILE` or `postgres://…`); read in one snapshot.
+        #[arg(long)]
+        from: String,
+        /// The empty database to write (created and migrated if needed); another one than
+        /// `--from`.
+        #[arg(long)]
+        to: String,
+    },
+}
+
 /// Log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -92,7 +116,7 @@ pub struct ServeArgs {
     pub listen_addr: SocketAddr,
 
     /// Redis URL of the shared cache; unset means an in-process cache.
-    #[arg(long, env = "REDIS_URL")]
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
     /// Prefix of every Redis key, to share one Redis between deployments.

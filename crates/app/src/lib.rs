@@ -25,6 +25,7 @@ mod admin;
 pub mod api;
 pub mod config;
 mod connect_config;
+mod copy;
 mod error;
 pub mod http;
 pub mod metrics;
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => server::serve(&cli.database_url, *args).await,
         Command::Healthcheck { listen_addr } => server::healthcheck(listen_addr).await,
+        Command::Db(config::DbCommand::Copy { from, to }) => copy::run(&from, &to).await,
         other => admin::run(&cli.database_url, other).await,
     }
 }

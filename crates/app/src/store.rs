@@ -73,7 +73,15 @@ pub async fn open_store(database_url: &str, key: Option<SecretKey>) -> Result<An
             ))
         }
     };
-    match StoreKind::of(database_url) {
+    let kind = StoreKind::of(database_url);
+    let scheme_known = database_url.starts_with("sqlite:");
+    if kind == StoreKind::Sqlite && !database_url.trim().is_empty() && !scheme_known {
+        return Err(CliError::Usage(format!(
+            "DATABASE_URL {:?} is neither a SQLite nor a PostgreSQL URL: use sqlite://FILE, sqlite::memory: or postgres://USER:PASSWORD@HOST:PORT/DB",
+            shown(database_url)
+        )));
+    }
+    match kind {
         StoreKind::Sqlite => SqliteStore::open_with_key(database_url, key)
             .await
             .map(AnyStore::Sqlite)
@@ -317,6 +325,13 @@ impl CredentialUpdates for AnyStore {
         refresh_token: &Secret,
     ) -> Result<(), StoreError> {
         each!(self, s => s.save_refresh_token(integration, refresh_token))
+    }
+
+    async fn begin_renewal(
+        &self,
+        integration: IntegrationId,
+    ) -> Result<domain::ports::RenewalLease, StoreError> {
+        each!(self, s => s.begin_renewal(integration))
     }
 }
 

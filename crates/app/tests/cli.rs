@@ -37,6 +37,40 @@ fn usage_errors_exit_2_and_help_works() {
     assert_eq!(code(&out), 0);
 }
 
+#[test]
+fn help_never_prints_the_passwords_of_database_and_redis_urls() {
+    let db = Db::new();
+    let env = [
+        (
+            "DATABASE_URL",
+            "postgres://js:pg-pa55word@db.internal:5432/js",
+        ),
+        ("REDIS_URL", "redis://:redis-pa55word@cache.internal:6379"),
+    ];
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["org", "list", "--help"],
+    ] {
+        let out = db.cli_env(args, "", &env);
+        assert_eq!(code(&out), 0, "{args:?}");
+        let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(printed.contains("DATABASE_URL"), "{args:?}: {printed}");
+        for password in ["pg-pa55word", "redis-pa55word"] {
+            assert!(!printed.contains(password), "{args:?} printed {password}");
+        }
+    }
+    // A database that cannot be opened is named without its password.
+    let out = db.cli_env(
+        &["org", "list"],
+        "",
+        &[("DATABASE_URL", "postgres://js:pg-pa55word@127.0.0.1:1/js")],
+    );
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("127.0.0.1:1/js"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("pg-pa55word"), "{}", stderr(&out));
+}
+
 const SECRET: &str = "very-s3cret-value";
 
 #[test]
@@ -354,8 +388,15 @@ fn a_malformed_database_url_is_exit_2_naming_the_variable() {
         ("", "is empty"),
         ("   ", "is empty"),
         ("sqlite://", "names no database file"),
-        ("postgres://db.example.com/js", "is not a SQLite URL"),
-        ("mysql://u:hunter2@db/js", "is not a SQLite URL"),
+        (
+            "mysql://u:hunter2@db/js",
+            "is neither a SQLite nor a PostgreSQL URL",
+        ),
+        (
+            "redis://:hunter2@h/0",
+            "is neither a SQLite nor a PostgreSQL URL",
+        ),
+        ("jira-search.db", "is neither a SQLite nor a PostgreSQL URL"),
     ] {
         let out = std::process::Command::new(common::BIN)
             .args(["org", "list"])

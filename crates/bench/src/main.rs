@@ -2,11 +2,12 @@
 //! every scenario of docs/benchmarks.md side by side in one run, and writes that file.
 //!
 //! Usage: `jira-search-bench [--bin-dir target/release] [--seconds 5] [--out docs/benchmarks.md]
-//! [--only throughput|misses|cold|cloud|burst|memory|callgrind]`, or
+//! [--only throughput|misses|cold|cloud|burst|memory|callgrind|stores]`, or
 //! `jira-search-bench soak [--duration 30m]` for `make soak` (see `soak`), or
 //! `jira-search-bench callgrind [--bin-dir target/release] [--k1 100] [--k2 2100]`, which prints
 //! the instructions per request alone (see `callgrind`) and writes no file.
-//! `REDIS_URL` names the Redis of the Redis adapter (default `redis://127.0.0.1:6379`).
+//! `REDIS_URL` names the Redis of the Redis adapter (default `redis://127.0.0.1:6379`);
+//! `TEST_POSTGRES_URL` the PostgreSQL of the `stores` section (see `postgres`).
 //!
 //! Layout: `world` starts the processes, `scenario` runs one module per scenario on top of
 //! `measure` and `load`, each filling a struct of `results`; `report` turns those into the
@@ -16,6 +17,7 @@ mod callgrind;
 mod load;
 mod machine;
 mod measure;
+mod postgres;
 mod procs;
 mod report;
 mod results;

@@ -148,14 +148,29 @@ pub async fn measure_interleaved(
     turns: u64,
 ) -> Interleaved {
     let contenders: Vec<&Contender> = std::iter::once(floor).chain(services).collect();
+    let mut runs = take_turns(&contenders, 1, turns).await.into_iter();
+    Interleaved {
+        floor: runs.next().unwrap_or_default(),
+        services: runs.collect(),
+    }
+}
+
+/// Runs each contender in order on `connections` connections for one [`TURN`], `turns` times
+/// over (after a short warm-up of each); one merged run per contender, in the order given.
+pub async fn take_turns(contenders: &[&Contender], connections: usize, turns: u64) -> Vec<Run> {
     let mut runs: Vec<Run> = contenders.iter().map(|_| Run::default()).collect();
-    for contender in &contenders {
-        load::run(&contender.target, 1, WARM_UP).await;
+    for contender in contenders {
+        load::run(
+            &contender.target,
+            connections.min(WARM_UP_CONNECTIONS),
+            WARM_UP,
+        )
+        .await;
     }
     for _ in 0..turns {
         for (contender, run) in contenders.iter().zip(runs.iter_mut()) {
             let before = Cpu::now(contender.watched);
-            let out = load::run(&contender.target, 1, TURN).await;
+            let out = load::run(&contender.target, connections, TURN).await;
             run.cpu.add(Cpu::now(contender.watched).since(before));
             run.out.absorb(out);
         }
@@ -163,11 +178,7 @@ pub async fn measure_interleaved(
     for run in &mut runs {
         run.out.latencies_us.sort_unstable();
     }
-    let mut runs = runs.into_iter();
-    Interleaved {
-        floor: runs.next().unwrap_or_default(),
-        services: runs.collect(),
-    }
+    runs
 }
 
 /// A path function of the request number.

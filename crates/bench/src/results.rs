@@ -2,8 +2,14 @@
 //! into docs/benchmarks.md by `crate::report`. Figures are kept unrounded (milliseconds as
 //! `f64`, memory in KiB); rounding and wording are the report's business.
 
+mod stores;
+mod units;
+
 use std::fmt;
 use std::time::Duration;
+
+pub use stores::{ByStore, StoreInstructions, StoreKind, Stores};
+pub use units::{Instructions, Latency, Rate};
 
 /// The cache adapter a service runs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,25 +53,6 @@ impl fmt::Display for JiraLatency {
     }
 }
 
-/// Two percentiles of a run's latencies, in milliseconds (NaN when nothing was answered).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Latency {
-    /// Median.
-    pub p50_ms: f64,
-    /// 99th percentile.
-    pub p99_ms: f64,
-}
-
-impl Latency {
-    /// Percentile by percentile, what `self` takes over `base`.
-    pub fn minus(self, base: Latency) -> Latency {
-        Latency {
-            p50_ms: self.p50_ms - base.p50_ms,
-            p99_ms: self.p99_ms - base.p99_ms,
-        }
-    }
-}
-
 /// Everything one run measured; a section left out by `--only` is `None`.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -87,6 +74,8 @@ pub struct Report {
     pub memory: Option<Memory>,
     /// Section `callgrind`.
     pub callgrind: Option<Callgrind>,
+    /// Section `stores`.
+    pub stores: Option<Stores>,
     /// Wall time of the whole run.
     pub elapsed: Duration,
 }
@@ -104,19 +93,6 @@ pub struct Setup {
     pub seconds: u64,
     /// The warm-up before each timed run.
     pub warm_up: Duration,
-}
-
-/// What a load of many requests achieved.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Rate {
-    /// Answers with status 200 per second.
-    pub requests_per_s: f64,
-    /// Per request.
-    pub latency: Latency,
-    /// The load generator's share (0..=1) of the CPU time the processes used.
-    pub loadgen_cpu_share: f64,
-    /// Answers other than 200 and failed requests.
-    pub errors: u64,
 }
 
 /// Ceiling, floor and cache hits under many keep-alive connections.
@@ -356,15 +332,6 @@ pub struct Callgrind {
     pub hit: Instructions,
     /// `/healthz`.
     pub healthz: Instructions,
-}
-
-/// The instructions callgrind counted over a whole service's life, in its two runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Instructions {
-    /// With [`Callgrind::k1`] requests.
-    pub at_k1: u64,
-    /// With [`Callgrind::k2`] requests.
-    pub at_k2: u64,
 }
 
 impl Callgrind {

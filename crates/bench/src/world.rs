@@ -243,9 +243,9 @@ pub fn search_path(integration: &str, query: &str) -> String {
     format!("/extensions/jira-server/search/{ORG}/{integration}/?field=assignee&query={query}")
 }
 
-/// A fresh SQLite database with the org and its caller token.
+/// A fresh database (SQLite unless made by [`Db::on`]) with the org and its caller token.
 pub struct Db {
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     /// Its `DATABASE_URL`.
     pub url: String,
     /// The caller token of the org.
@@ -257,10 +257,17 @@ impl Db {
     pub fn create(bins: &Bins) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        let mut db = Self::on(bins, url)?;
+        db._dir = Some(dir);
+        Ok(db)
+    }
+
+    /// Fills the empty database `url` names (any store) with the org and its caller token.
+    pub fn on(bins: &Bins, url: String) -> Result<Self, String> {
         bins.cli(&url, &["org", "add", ORG], "")?;
         let token = bins.cli(&url, &["token", "add", "--org", ORG], "")?;
         Ok(Self {
-            _dir: dir,
+            _dir: None,
             url,
             token,
         })
@@ -268,8 +275,13 @@ impl Db {
 
     /// Adds an integration pointing at `sim` and records its id there.
     pub fn add_integration(&self, bins: &Bins, sim: &mut Sim) -> Result<(), String> {
-        sim.integration = add_integration(bins, &self.url, sim)?;
+        sim.integration = self.integration_for(bins, sim)?;
         Ok(())
+    }
+
+    /// Adds an integration pointing at `sim`; returns its id (`sim` keeps its own).
+    pub fn integration_for(&self, bins: &Bins, sim: &Sim) -> Result<String, String> {
+        add_integration(bins, &self.url, sim)
     }
 }
 
@@ -344,6 +356,11 @@ impl World {
 
     /// Starts a jira-search with `cache`.
     pub fn service(&self, cache: CacheKind) -> Result<Service, String> {
+        self.service_on(cache, &self.db.url)
+    }
+
+    /// Starts a jira-search with `cache` on the database `database_url` names.
+    pub fn service_on(&self, cache: CacheKind, database_url: &str) -> Result<Service, String> {
         let prefix = format!("jira-search-bench:{}:{}:", self.run_tag, cache.label());
         let env: Vec<(&str, &str)> = match cache {
             CacheKind::InProcess => vec![],
@@ -352,7 +369,7 @@ impl World {
                 ("REDIS_KEY_PREFIX", prefix.as_str()),
             ],
         };
-        let (proc, addr) = self.bins.service(&self.db.url, &env)?;
+        let (proc, addr) = self.bins.service(database_url, &env)?;
         Ok(Service { cache, proc, addr })
     }
 

@@ -35,6 +35,13 @@ impl CredentialUpdates for NoCredentialUpdates {
     ) -> Result<(), StoreError> {
         match *self {}
     }
+
+    async fn begin_renewal(
+        &self,
+        _integration: IntegrationId,
+    ) -> Result<domain::ports::RenewalLease, StoreError> {
+        match *self {}
+    }
 }
 
 /// Calls Jira over HTTP/1.1 or HTTP/2 (negotiated by ALPN), with pooled connections per
@@ -104,13 +111,14 @@ impl<U> HyperJira<U> {
         updates: Option<Arc<U>>,
     ) -> Result<HyperJira<U>, JiraHttpError> {
         let observer: Arc<dyn JiraObserver> = Arc::new(NoObserver);
+        let timeout = config.timeout;
         Ok(HyperJira {
             verifying: client::build(tls::verifying_config()?, config.timeout),
             insecure: client::build(tls::insecure_config()?, config.timeout),
             guards: Arc::new(guard::Guards::new(config.guard)),
             config,
             oauth1_keys: Arc::default(),
-            oauth2: Arc::new(oauth2::TokenManager::new(observer.clone())),
+            oauth2: Arc::new(oauth2::TokenManager::new(observer.clone()).with_timeout(timeout)),
             updates,
             observer,
         })
@@ -119,7 +127,8 @@ impl<U> HyperJira<U> {
     /// Reports calls, retries, renewals and breaker changes to `observer` (metrics).
     #[must_use]
     pub fn with_observer(mut self, observer: Arc<dyn JiraObserver>) -> Self {
-        self.oauth2 = Arc::new(oauth2::TokenManager::new(observer.clone()));
+        self.oauth2 =
+            Arc::new(oauth2::TokenManager::new(observer.clone()).with_timeout(self.config.timeout));
         self.observer = observer;
         self
     }

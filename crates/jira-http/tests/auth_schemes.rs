@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use domain::jira_request::myself;
-use domain::ports::CredentialUpdates;
+use domain::ports::{CredentialUpdates, FinishFuture, LeaseHolder, RenewalLease, RenewedTokens};
+use domain::testing::InMemoryStore;
 use domain::{
     BaseUrl, Credentials, Integration, IntegrationId, JiraApi, JiraError, JiraRequest, Provider,
     Secret, StoreError,
@@ -70,15 +71,30 @@ fn config_with_timeout() -> JiraHttpConfig {
     }
 }
 
-/// Remembers every saved refresh token; can be told to fail or to wait for a go-ahead.
-#[derive(Clone, Default)]
+/// A store holding the integration (in memory) that remembers every rotated refresh token
+/// its renewal leases saved; can be told to fail them or to wait for a go-ahead.
+#[derive(Clone)]
 struct Recorder {
+    store: Arc<InMemoryStore>,
     saved: Arc<Mutex<Vec<String>>>,
     fail: bool,
     gate: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Recorder {
+    /// A store holding `it` as it is.
+    fn of(it: &Integration) -> Self {
+        let store = InMemoryStore::new();
+        let org = store.seed_org("acme");
+        store.seed_integration(org.id, it.clone());
+        Self {
+            store: Arc::new(store),
+            saved: Arc::default(),
+            fail: false,
+            gate: None,
+        }
+    }
+
     fn saved(&self) -> Vec<String> {
         self.saved.lock().unwrap().clone()
     }
@@ -87,20 +103,52 @@ impl Recorder {
 impl CredentialUpdates for Recorder {
     async fn save_refresh_token(
         &self,
-        _integration: IntegrationId,
+        integration: IntegrationId,
         refresh_token: &Secret,
     ) -> Result<(), StoreError> {
-        if let Some(gate) = &self.gate {
-            gate.acquire().await.unwrap().forget();
-        }
-        if self.fail {
-            return Err(StoreError::unavailable("database is locked"));
-        }
-        self.saved
-            .lock()
-            .unwrap()
-            .push(refresh_token.expose().to_owned());
-        Ok(())
+        self.store
+            .save_refresh_token(integration, refresh_token)
+            .await
+    }
+
+    async fn begin_renewal(&self, integration: IntegrationId) -> Result<RenewalLease, StoreError> {
+        let inner = self.store.begin_renewal(integration).await?;
+        let (refresh, access) = (inner.refresh_token().clone(), inner.access().cloned());
+        let holder = Recording {
+            inner,
+            recorder: self.clone(),
+        };
+        Ok(RenewalLease::new(refresh, access, Box::new(holder)))
+    }
+}
+
+/// The lease of a [`Recorder`].
+struct Recording {
+    inner: RenewalLease,
+    recorder: Recorder,
+}
+
+impl LeaseHolder for Recording {
+    fn finish(self: Box<Self>, renewed: RenewedTokens) -> FinishFuture {
+        Box::pin(async move {
+            let Recording { inner, recorder } = *self;
+            if let Some(gate) = &recorder.gate {
+                gate.acquire().await.unwrap().forget();
+            }
+            if recorder.fail {
+                return Err(StoreError::unavailable("database is locked"));
+            }
+            let rotated = renewed.refresh_token.clone();
+            inner.finish(renewed.refresh_token, renewed.access).await?;
+            if let Some(rotated) = rotated {
+                recorder
+                    .saved
+                    .lock()
+                    .unwrap()
+                    .push(rotated.expose().to_owned());
+            }
+            Ok(())
+        })
     }
 }
 
@@ -191,9 +239,9 @@ async fn connect_jwt_with_a_query_and_a_context_path_is_accepted() {
 #[tokio::test]
 async fn oauth2_renews_once_then_reuses_the_token() {
     let sim = sim(Flavor::Server, "/jira", 3600).await;
-    let recorder = Recorder::default();
-    let jira = HyperJira::with_credential_updates(config_with_timeout(), recorder.clone()).unwrap();
     let it = integration(&sim, oauth2(&sim, REFRESH0));
+    let recorder = Recorder::of(&it);
+    let jira = HyperJira::with_credential_updates(config_with_timeout(), recorder.clone()).unwrap();
     for _ in 0..3 {
         jira.get_json(&it, &myself()).await.unwrap();
     }
@@ -214,9 +262,9 @@ async fn oauth2_renews_once_then_reuses_the_token() {
 async fn fifty_concurrent_calls_at_expiry_renew_exactly_once() {
     // Two-second tokens: renewed once half their life has passed.
     let sim = sim(Flavor::Server, "", 2).await;
-    let recorder = Recorder::default();
-    let jira = HyperJira::with_credential_updates(config_with_timeout(), recorder.clone()).unwrap();
     let it = integration(&sim, oauth2(&sim, REFRESH0));
+    let recorder = Recorder::of(&it);
+    let jira = HyperJira::with_credential_updates(config_with_timeout(), recorder.clone()).unwrap();
 
     // Nothing held yet: 50 callers at once, one renewal.
     let burst = |jira: HyperJira<Recorder>, it: Integration| async move {
@@ -234,9 +282,9 @@ async fn fifty_concurrent_calls_at_expiry_renew_exactly_once() {
     burst(jira.clone(), it.clone()).await;
     assert_eq!(sim.oauth2_refresh_count(), 1);
 
-    // The held token reaches its renewal time: again exactly one renewal. The caller still
-    // passes the original refresh token (as if the database were read before the rotation):
-    // the client uses the newer one it holds instead of replaying a dead one.
+    // The held token reaches its renewal time: again exactly one renewal. The caller's copy
+    // still holds the original refresh token (as if it were read before the rotation): the
+    // renewal uses the one read from the store under the lease, not a dead one.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     burst(jira.clone(), it.clone()).await;
     assert_eq!(sim.oauth2_refresh_count(), 2);
@@ -253,12 +301,12 @@ async fn fifty_concurrent_calls_at_expiry_renew_exactly_once() {
 async fn the_rotated_refresh_token_is_saved_before_the_access_token_is_used() {
     let sim = sim(Flavor::Server, "/jira", 3600).await;
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let it = integration(&sim, oauth2(&sim, REFRESH0));
     let recorder = Recorder {
         gate: Some(gate.clone()),
-        ..Recorder::default()
+        ..Recorder::of(&it)
     };
     let jira = HyperJira::with_credential_updates(config_with_timeout(), recorder.clone()).unwrap();
-    let it = integration(&sim, oauth2(&sim, REFRESH0));
     let call = tokio::spawn({
         let (jira, it) = (jira.clone(), it.clone());
         async move { jira.get_json(&it, &myself()).await }
@@ -278,12 +326,12 @@ async fn the_rotated_refresh_token_is_saved_before_the_access_token_is_used() {
 #[tokio::test]
 async fn a_failed_save_fails_the_call() {
     let sim = sim(Flavor::Server, "", 3600).await;
+    let it = integration(&sim, oauth2(&sim, REFRESH0));
     let recorder = Recorder {
         fail: true,
-        ..Recorder::default()
+        ..Recorder::of(&it)
     };
     let jira = HyperJira::with_credential_updates(config_with_timeout(), recorder).unwrap();
-    let it = integration(&sim, oauth2(&sim, REFRESH0));
     let err = jira.get_json(&it, &myself()).await.unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(matches!(err, JiraError::Config(_)), "{text}");
@@ -308,12 +356,10 @@ async fn a_failed_save_fails_the_call() {
 #[tokio::test]
 async fn token_endpoint_failures_map_to_jira_errors_without_secrets() {
     let sim = sim(Flavor::Server, "", 3600).await;
+    let never = integration(&sim, oauth2(&sim, "never-issued"));
     let jira =
-        HyperJira::with_credential_updates(config_with_timeout(), Recorder::default()).unwrap();
-    let err = jira
-        .get_json(&integration(&sim, oauth2(&sim, "never-issued")), &myself())
-        .await
-        .unwrap_err();
+        HyperJira::with_credential_updates(config_with_timeout(), Recorder::of(&never)).unwrap();
+    let err = jira.get_json(&never, &myself()).await.unwrap_err();
     let text = format!("{err} {err:?}");
     match &err {
         JiraError::Status {

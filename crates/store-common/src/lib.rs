@@ -13,19 +13,25 @@
 //! Modules: `secrets` (bundles, sealing), `owner` (the row a bundle is bound to), `error`,
 //! `credentials` (an integration's credentials to columns and back), `orgs`,
 //! `integrations`, `apps`, `connections`, `signing_keys` (rows to domain values),
-//! `directory`, `rotation`, `url` (a URL fit for an error message) and `ports` (the
-//! delegating port implementations).
+//! `directory`, `dump` (every stored row as plain values, for `db copy`), `rotation`, `url`
+//! (a URL fit for an error message), `renewal` (the OAuth 2.0 tokens a renewal lease reads
+//! and writes), `ports` (the delegating port implementations) and, behind the `testing`
+//! feature, `sample` (a store holding every kind of row).
 
 pub mod apps;
 pub mod connections;
 pub mod credentials;
 pub mod directory;
+pub mod dump;
 mod error;
 pub mod integrations;
 pub mod orgs;
 mod owner;
 mod ports;
+pub mod renewal;
 pub mod rotation;
+#[cfg(feature = "testing")]
+pub mod sample;
 pub mod secrets;
 pub mod signing_keys;
 pub mod url;

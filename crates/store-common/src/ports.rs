@@ -13,7 +13,7 @@
 /// `insert_admin_token`, `admin_token_exists`, `revoke_admin_selected`, `insert_app`,
 /// `all_apps`, `app_by_id`, `delete_app`, `insert_connection`, `take_connection_row`,
 /// `purge_expired`, `insert_signing_key`, `signing_keys_of`, `revoke_signing_key_row`,
-/// `every_active_signing_key`, `replace_refresh_token`. The search's port,
+/// `every_active_signing_key`, `replace_refresh_token`, `renewal_lease`. The search's port,
 /// [`domain::IntegrationStore`], is the adapter's own (it decides what it remembers).
 #[macro_export]
 macro_rules! admin_ports {
@@ -21,7 +21,7 @@ macro_rules! admin_ports {
         const _: () = {
             use $crate::__domain::browser_token::{NewSigningKey, SigningKey, SigningKeySummary};
             use $crate::__domain::model::{AppId, AppSummary, NewApp, OAuthApp, PendingConnection};
-            use $crate::__domain::ports::{RevokeOutcome, TokenSelector};
+            use $crate::__domain::ports::{RenewalLease, RevokeOutcome, TokenSelector};
             use $crate::__domain::token::{StoredToken, TokenSummary};
             use $crate::__domain::{
                 AdminStore, CredentialUpdates, Credentials, Integration, IntegrationId,
@@ -207,6 +207,13 @@ macro_rules! admin_ports {
                     Ok(self
                         .replace_refresh_token(integration, refresh_token)
                         .await?)
+                }
+
+                async fn begin_renewal(
+                    &self,
+                    integration: IntegrationId,
+                ) -> Result<RenewalLease, StoreError> {
+                    Ok(self.renewal_lease(integration).await?)
                 }
             }
         };

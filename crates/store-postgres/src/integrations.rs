@@ -26,6 +26,7 @@ impl PgStore {
         org: OrgId,
         new: &NewIntegration,
     ) -> Result<IntegrationId, PgStoreError> {
+        let _forget = self.memo.change();
         let mut tx = self.pool.begin().await?;
         require_org(&mut tx, org).await?;
         let id = insert_linked(&mut tx, self.key.as_ref(), org, new).await?;
@@ -98,6 +99,7 @@ impl PgStore {
     /// Deletes an integration; its links to orgs go with it (`ON DELETE CASCADE`). `false`
     /// when there was none.
     pub(crate) async fn delete_integration(&self, id: IntegrationId) -> Result<bool, PgStoreError> {
+        let _forget = self.memo.change();
         let done = sqlx::query("DELETE FROM integrations WHERE id = $1")
             .bind(id.0)
             .execute(&self.pool)
@@ -112,6 +114,7 @@ impl PgStore {
         id: IntegrationId,
         enabled: bool,
     ) -> Result<bool, PgStoreError> {
+        let _forget = self.memo.change();
         let done = sqlx::query("UPDATE integrations SET enabled = $1 WHERE id = $2")
             .bind(enabled)
             .bind(id.0)

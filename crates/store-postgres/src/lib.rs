@@ -3,8 +3,9 @@
 //! sqlx's PostgreSQL driver, for deployments of several replicas on one database. It
 //! implements the same ports as the SQLite adapter, with the same meaning (the domain's
 //! store contract runs against both), and offers the same few operations of its own:
-//! opening a database URL and sealing secrets ([`PgStore::secrets_report`],
-//! [`PgStore::rotate_secrets`]).
+//! opening a database URL, sealing secrets ([`PgStore::secrets_report`],
+//! [`PgStore::rotate_secrets`]), and every row at once for `db copy`
+//! ([`PgStore::export_dump`], [`PgStore::import_dump`]).
 //!
 //! What does not depend on SQL (the secret bundles and their sealing, rows as domain values,
 //! the administration ports) is `store_common`'s: a bundle sealed by one adapter opens in
@@ -21,19 +22,28 @@
 //! database of its own ([`testing::TestDatabase`], behind the `testing` feature).
 //!
 //! Modules: `open` (URL checks, connecting, migrations), `orgs`, `integrations`, `updates`
-//! (changes to integrations, consents, refresh tokens), `tokens` (caller and admin), `apps`,
-//! `connections`, `signing_keys`, `rotation` (every bundle at once), `ports` (the domain's
-//! traits over the above) and `testing`.
+//! (changes to integrations, consents, refresh tokens), `renewal` (the OAuth 2.0 renewal
+//! lease: a row lock across replicas), `tokens` (caller and admin), `apps`,
+//! `connections`, `signing_keys`, `rotation` (every bundle at once), `dump` (every row at
+//! once, for `db copy`), `ports` (the domain's traits over the above), `memo` (the hot
+//! path's memory), `listener` (the task that empties it on every change, whoever commits
+//! it) and `testing`.
+
+use std::sync::Arc;
 
 use domain::StoreError;
 use sqlx::postgres::PgPool;
 
 mod apps;
 mod connections;
+mod dump;
 mod integrations;
+mod listener;
+mod memo;
 mod open;
 mod orgs;
 mod ports;
+mod renewal;
 mod rotation;
 mod signing_keys;
 mod tokens;
@@ -112,10 +122,40 @@ impl From<PgStoreError> for StoreError {
     }
 }
 
-/// The store: a pool of PostgreSQL connections and the key that seals secrets, if any.
-/// Cloning shares both.
+/// The store: a pool of PostgreSQL connections, the key that seals secrets (if any), the
+/// memo of the hot path and the task listening for changes that empties it. Cloning shares
+/// them all; the task ends with the last clone (or [`PgStore::close`]).
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
     key: Option<SecretKey>,
+    memo: Arc<memo::Memo>,
+    listener: Option<Arc<listener::Listener>>,
+}
+
+impl PgStore {
+    /// How many token, org and integration lookups were answered from memory (the memo of
+    /// the hot path), for tests and monitoring.
+    pub fn memo_hits(&self) -> u64 {
+        self.memo.hits()
+    }
+
+    /// How many times every org and active token was read from PostgreSQL (once after each
+    /// change, while the memo is on).
+    pub fn directory_reads(&self) -> u64 {
+        self.memo.directory_reads()
+    }
+
+    /// Whether lookups may be answered from memory: only while the listening connection
+    /// LISTENs (so every committed change is heard of). Off while it is lost, and on a store
+    /// opened outside a tokio runtime.
+    pub fn memo_enabled(&self) -> bool {
+        self.memo.enabled()
+    }
+
+    /// How many times the memo forgot everything: a change notified or made through this
+    /// store, the listening connection lost or back.
+    pub fn memo_resets(&self) -> u64 {
+        self.memo.resets()
+    }
 }

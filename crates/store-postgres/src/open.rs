@@ -2,6 +2,7 @@
 //! an unreachable server is said plainly), the pool, applying the migrations.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -9,6 +10,8 @@ use sqlx::{ConnectOptions, Connection};
 use store_common::url::redact;
 use store_common::Error;
 
+use crate::listener::{Listener, Timing};
+use crate::memo::Memo;
 use crate::{PgStore, PgStoreError, SecretKey};
 
 /// The migrations of the repository's `migrations/postgres/` directory, embedded at build
@@ -73,7 +76,8 @@ impl PgStore {
     ///
     /// `database_url` is like `postgres://jira-search:PASSWORD@db:5432/jira-search` (or
     /// `postgresql://`). The pool keeps at most 10 connections; connecting waits at most 5 s;
-    /// connections are named `jira-search` (`application_name`).
+    /// connections are named `jira-search` (`application_name`). One more connection,
+    /// `jira-search-listener`, LISTENs for changes (the memo of the hot path forgets on each).
     ///
     /// # Errors
     /// [`PgStoreError::Store`] (an input error) for a URL [`check_database_url`] refuses,
@@ -95,6 +99,17 @@ impl PgStore {
         database_url: &str,
         key: Option<SecretKey>,
     ) -> Result<Self, PgStoreError> {
+        Self::open_with(database_url, key, Timing::DEFAULT).await
+    }
+
+    /// [`PgStore::open_with_key`], the listener watching its connection with `timing`.
+    /// Besides the pool, one connection (`<application_name>-listener`) LISTENs for the
+    /// changes that empty the memo (see the `listener` module).
+    pub(crate) async fn open_with(
+        database_url: &str,
+        key: Option<SecretKey>,
+        timing: Timing,
+    ) -> Result<Self, PgStoreError> {
         let options = options(database_url)?;
         // One connection first, on its own: the pool would retry a refused connection until
         // its timeout and then say only that it timed out.
@@ -115,16 +130,28 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(CONNECT_TIMEOUT)
-            .connect_lazy_with(options);
+            .connect_lazy_with(options.clone());
         // sqlx holds an advisory lock while migrating: replicas starting together take turns.
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, key })
+        // After the migrations: the triggers that notify are there.
+        let memo = Arc::new(Memo::new());
+        let listener = Listener::start(&options, memo.clone(), timing).await;
+        Ok(Self {
+            pool,
+            key,
+            memo,
+            listener: listener.map(Arc::new),
+        })
     }
 
-    /// Closes every connection of the pool, waiting for those in use to come back; the store
-    /// (and every clone) then answers nothing. For a graceful shutdown, and for tests that
-    /// drop their database.
+    /// Stops listening for changes, then closes every connection of the pool, waiting for
+    /// those in use to come back; the store (and every clone) then answers nothing. For a
+    /// graceful shutdown, and for tests that drop their database.
     pub async fn close(&self) {
+        if let Some(listener) = &self.listener {
+            listener.stop().await;
+        }
+        self.memo.disable();
         self.pool.close().await;
     }
 

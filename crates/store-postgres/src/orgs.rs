@@ -11,6 +11,7 @@ impl PgStore {
     /// Creates an organization; `None` when the slug is taken (nothing written). Of two
     /// writers racing for a slug, the second waits for the first and then finds it taken.
     pub(crate) async fn insert_org(&self, slug: &Slug) -> Result<Option<Org>, PgStoreError> {
+        let _forget = self.memo.change();
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO orgs (slug) VALUES ($1) ON CONFLICT (slug) DO NOTHING RETURNING id",
         )
@@ -27,6 +28,7 @@ impl PgStore {
     /// connections in flight go with it (`ON DELETE CASCADE`), its integrations stay.
     /// `false` when there was none.
     pub(crate) async fn delete_org_row(&self, org: OrgId) -> Result<bool, PgStoreError> {
+        let _forget = self.memo.change();
         let done = sqlx::query("DELETE FROM orgs WHERE id = $1")
             .bind(org.0)
             .execute(&self.pool)

@@ -99,6 +99,7 @@ impl PgStore {
     /// `SecretKeyMissing`, `SecretKeyWrong`, `CorruptRow` for a row that cannot be opened
     /// ([`PgStoreError::Store`]), [`PgStoreError::Database`].
     pub async fn rotate_secrets(&self, new_key: Option<&SecretKey>) -> Result<usize, PgStoreError> {
+        let _forget = self.memo.change();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "LOCK TABLE integrations, oauth_apps, connections, signing_keys IN EXCLUSIVE MODE",

@@ -30,6 +30,7 @@ impl PgStore {
         org: OrgId,
         token: &StoredToken,
     ) -> Result<bool, PgStoreError> {
+        let _forget = self.memo.change();
         let mut tx = self.pool.begin().await?;
         require_org(&mut tx, org).await?;
         let inserted = sqlx::query(
@@ -102,6 +103,7 @@ impl PgStore {
         &self,
         selector: &TokenSelector,
     ) -> Result<RevokeOutcome, PgStoreError> {
+        let _forget = self.memo.change();
         self.revoke_in(Tokens::Caller, selector).await
     }
 

@@ -20,6 +20,7 @@ impl PgStore {
         name: Option<&IntegrationName>,
         enabled: Option<bool>,
     ) -> Result<bool, PgStoreError> {
+        let _forget = self.memo.change();
         // PostgreSQL counts the rows an UPDATE wrote, changed or not: an existing
         // integration is found even when nothing changes.
         let done = sqlx::query(
@@ -41,6 +42,7 @@ impl PgStore {
         id: IntegrationId,
         credentials: &Credentials,
     ) -> Result<bool, PgStoreError> {
+        let _forget = self.memo.change();
         let mut conn = self.pool.acquire().await?;
         write_credentials(&mut conn, self.key.as_ref(), id, credentials, false).await
     }
@@ -58,6 +60,7 @@ impl PgStore {
         org: OrgId,
         new: &NewIntegration,
     ) -> Result<(IntegrationId, bool), PgStoreError> {
+        let _forget = self.memo.change();
         let mut tx = self.pool.begin().await?;
         let found: Option<i64> =
             sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1 FOR NO KEY UPDATE")
@@ -104,6 +107,7 @@ impl PgStore {
         id: IntegrationId,
         refresh_token: &Secret,
     ) -> Result<(), PgStoreError> {
+        let _forget = self.memo.change();
         let mut tx = self.pool.begin().await?;
         let row: Option<(String, String)> =
             sqlx::query_as("SELECT auth_method, secret FROM integrations WHERE id = $1 FOR UPDATE")

@@ -3,8 +3,9 @@
 //! It implements the domain's store ports ([`domain::IntegrationStore`] for the search path,
 //! [`domain::AdminStore`] for the administration, [`domain::CredentialUpdates`] for rotating
 //! OAuth 2.0 refresh tokens, [`domain::SigningKeyStore`] for the signing keys) and offers the
-//! few operations only this adapter has: opening a database URL, backups, and sealing
-//! secrets.
+//! few operations only this adapter has: opening a database URL, backups, sealing secrets,
+//! and every row at once for `db copy` ([`SqliteStore::export_dump`],
+//! [`SqliteStore::import_dump`]).
 //!
 //! Secrets (of integrations, apps, connections and signing keys) are kept as a versioned
 //! bundle in a `secret` column, sealed with AES-256-GCM when the store is opened with a [`SecretKey`]
@@ -16,10 +17,11 @@
 //! domain's store contract against a file and an in-memory database.
 //!
 //! Modules: `open` (URL checks, connecting, migrations, backups), `orgs`, `integrations`,
-//! `updates` (changes to integrations, consents), `tokens` (caller and admin), `apps`,
+//! `updates` (changes to integrations, consents), `renewal` (the OAuth 2.0 renewal lease),
+//! `tokens` (caller and admin), `apps`,
 //! `connections`, `signing_keys`, `rotation` (every bundle at once), `directory` (every org
-//! and token read whole), `ports` (the domain's traits over the above) and `memo` (the hot
-//! path's memory).
+//! and token read whole), `dump` (every row at once, for `db copy`), `ports` (the domain's
+//! traits over the above) and `memo` (the hot path's memory).
 
 use std::sync::Arc;
 
@@ -29,11 +31,13 @@ use sqlx::sqlite::SqlitePool;
 mod apps;
 mod connections;
 mod directory;
+mod dump;
 mod integrations;
 pub(crate) mod memo;
 mod open;
 mod orgs;
 mod ports;
+mod renewal;
 mod rotation;
 mod signing_keys;
 mod tokens;
@@ -42,6 +46,7 @@ mod updates;
 #[cfg(test)]
 mod tests;
 
+pub use dump::database_file;
 pub use open::check_database_url;
 pub use store_common::{SecretKey, SecretOwner, SecretsReport};
 
@@ -158,13 +163,14 @@ impl From<SqliteStoreError> for StoreError {
     }
 }
 
-/// The store: a pool of SQLite connections, the key that seals secrets, if any, and the
-/// memo of the hot path. Cloning shares all three.
+/// The store: a pool of SQLite connections, the key that seals secrets, if any, the memo
+/// of the hot path and the locks of OAuth 2.0 renewals. Cloning shares them all.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     key: Option<SecretKey>,
     memo: Arc<memo::Memo>,
+    renewals: Arc<domain::ports::RenewalLocks>,
 }
 
 impl SqliteStore {

@@ -150,6 +150,7 @@ impl SqliteStore {
             pool,
             key,
             memo: Arc::new(memo::Memo::new(file)),
+            renewals: Arc::default(),
         })
     }
 

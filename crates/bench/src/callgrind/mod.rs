@@ -87,6 +87,16 @@ pub async fn measure(fixture: &Fixture<'_>, k1: u64, k2: u64) -> Result<Callgrin
     })
 }
 
+/// The cache hit alone with `k1` and `k2` requests (`k1 < k2`): the store comparison's figure.
+pub async fn measure_hits(fixture: &Fixture<'_>, k1: u64, k2: u64) -> Result<Instructions, String> {
+    if k1 >= k2 {
+        return Err(format!("callgrind: K1 ({k1}) must be below K2 ({k2})"));
+    }
+    check_valgrind()?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    count_both(fixture, dir.path(), Probe::Hit, k1, k2).await
+}
+
 /// The instructions of `probe` with `k1` and with `k2` requests.
 async fn count_both(
     fixture: &Fixture<'_>,

@@ -6,6 +6,7 @@ mod format;
 mod obstacles;
 mod ratios;
 mod sections;
+mod stores;
 mod table;
 mod targets;
 mod template;
@@ -38,6 +39,7 @@ const CLOUD_COLD: Template = template!("cloud_cold.md");
 const BURST: Template = template!("burst.md");
 const MEMORY: Template = template!("memory.md");
 const CALLGRIND: Template = template!("callgrind.md");
+const STORES: Template = template!("stores.md");
 const TARGETS: Template = template!("targets.md");
 const OBSTACLES: Template = template!("obstacles.md");
 const OBSTACLE_WAKE_UP: Template = template!("obstacle_wake_up.md");
@@ -77,6 +79,9 @@ pub fn render(report: &Report) -> Result<String, TemplateError> {
     }
     if let Some(callgrind) = &report.callgrind {
         blocks.push(ratios::callgrind(callgrind)?);
+    }
+    if let Some(s) = &report.stores {
+        blocks.push(stores::stores(s)?);
     }
     if let Some(table) = targets::table(report) {
         blocks.push(TARGETS.fill(&Values::new().set("table", table.render()))?);

@@ -183,6 +183,7 @@ fn sample() -> Report {
                 .collect(),
         }),
         callgrind: Some(callgrind(65_000, 17_500)),
+        stores: None,
         elapsed: Duration::from_secs(147),
     }
 }
@@ -410,6 +411,7 @@ fn only_one_section_renders_that_section_alone() {
         burst: None,
         memory: None,
         callgrind: None,
+        stores: None,
         ..full
     };
     let doc = render(&report).unwrap();

@@ -6,6 +6,7 @@ mod cloud;
 mod cold;
 mod memory;
 mod misses;
+mod stores;
 mod throughput;
 mod wake_up;
 
@@ -38,11 +39,13 @@ pub enum Section {
     Memory,
     /// Instructions per request under callgrind: a cache hit against `/healthz`.
     Callgrind,
+    /// The hot path with the SQLite store against the PostgreSQL store.
+    Stores,
 }
 
 impl Section {
     /// Every section, in the document's order.
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Throughput,
         Section::Misses,
         Section::Cold,
@@ -50,6 +53,7 @@ impl Section {
         Section::Burst,
         Section::Memory,
         Section::Callgrind,
+        Section::Stores,
     ];
 
     /// Its name on the command line.
@@ -62,6 +66,7 @@ impl Section {
             Section::Burst => "burst",
             Section::Memory => "memory",
             Section::Callgrind => "callgrind",
+            Section::Stores => "stores",
         }
     }
 
@@ -137,6 +142,12 @@ pub async fn run_all(bins: &Bins, seconds: u64, only: Option<Section>) -> Result
     } else {
         None
     };
+    // Services of its own (one per store), the others stopped; needs a PostgreSQL.
+    let stores = if wanted(Section::Stores) {
+        Some(stores::run(&world, bins, seconds).await?)
+    } else {
+        None
+    };
     Ok(Report {
         setup,
         throughput,
@@ -147,6 +158,7 @@ pub async fn run_all(bins: &Bins, seconds: u64, only: Option<Section>) -> Result
         burst,
         memory,
         callgrind,
+        stores,
         elapsed: started.elapsed(),
     })
 }
@@ -162,7 +174,7 @@ mod tests {
         }
         let err = Section::parse("latency").unwrap_err();
         assert!(
-            err.contains("throughput, misses, cold, cloud, burst, memory, callgrind"),
+            err.contains("throughput, misses, cold, cloud, burst, memory, callgrind, stores"),
             "{err}"
         );
     }

@@ -1,7 +1,33 @@
-//! What a port's error keeps as its source, and how an error reads with its sources.
+//! What a port's error keeps as its source, how an error reads with its sources, and the
+//! store's error (shared by the store ports and the renewal lease).
 
 /// Any error an adapter wraps as the source of a port's error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A failure of the store. Outcomes a caller can cause (a taken slug, an unknown id) are
+/// not errors: each port method returns them as values.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store failed or could not be reached (database down, locked too long, full).
+    #[error("store unavailable")]
+    Unavailable(#[source] BoxError),
+    /// A stored record cannot be used: unreadable, or its secrets cannot be opened with the
+    /// store's key. Retrying does not help; an operator must.
+    #[error("stored record unusable")]
+    Unusable(#[source] BoxError),
+}
+
+impl StoreError {
+    /// Wraps an adapter's failure to answer.
+    pub fn unavailable(source: impl Into<BoxError>) -> Self {
+        Self::Unavailable(source.into())
+    }
+
+    /// Wraps an adapter's unreadable record.
+    pub fn unusable(source: impl Into<BoxError>) -> Self {
+        Self::Unusable(source.into())
+    }
+}
 
 /// An error and its sources on one line, `a: b: c`, each said once: a source whose text the
 /// line already ends with is not repeated. What logs and CLI messages show.

@@ -6,6 +6,7 @@ mod cache;
 mod consent;
 mod error;
 mod jira;
+mod renewal;
 mod shared;
 mod store;
 
@@ -15,6 +16,10 @@ pub use consent::{
 };
 pub use error::{error_chain, BoxError};
 pub use jira::{JiraApi, JiraError};
+pub use renewal::{
+    FinishFuture, LeaseHolder, RenewalGuard, RenewalLease, RenewalLocks, RenewedTokens,
+    SharedAccessToken,
+};
 pub use store::{
     AdminStore, CredentialUpdates, IntegrationStore, RevokeOutcome, SigningKeyStore, StoreError,
     TokenSelector,

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::{
     AdminStore, CacheError, CacheStats, CodeExchange, ConsentApi, ConsentError, CredentialUpdates,
-    IntegrationStore, JiraApi, JiraError, OAuth1Consumer, OAuth1Token, RevokeOutcome, SearchCache,
-    SigningKeyStore, StoreError, TokenGrant, TokenSelector,
+    IntegrationStore, JiraApi, JiraError, OAuth1Consumer, OAuth1Token, RenewalLease, RevokeOutcome,
+    SearchCache, SigningKeyStore, StoreError, TokenGrant, TokenSelector,
 };
 use crate::browser_token::{NewSigningKey, SigningKey, SigningKeySummary};
 use crate::jira_request::JiraRequest;
@@ -202,6 +202,9 @@ impl<T: CredentialUpdates> CredentialUpdates for Arc<T> {
         refresh_token: &Secret,
     ) -> Result<(), StoreError> {
         T::save_refresh_token(self, integration, refresh_token).await
+    }
+    async fn begin_renewal(&self, integration: IntegrationId) -> Result<RenewalLease, StoreError> {
+        T::begin_renewal(self, integration).await
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::future::Future;
 
-use super::error::BoxError;
+pub use super::error::StoreError;
+use super::renewal::RenewalLease;
 use crate::browser_token::{NewSigningKey, SigningKey, SigningKeySummary};
 use crate::model::{
     AppId, AppSummary, Credentials, Integration, IntegrationId, IntegrationName,
@@ -12,31 +13,6 @@ use crate::model::{
 };
 use crate::secret::Secret;
 use crate::token::{StoredToken, TokenSummary};
-
-/// A failure of the store. Outcomes a caller can cause (a taken slug, an unknown id) are
-/// not errors: each port method returns them as values.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The store failed or could not be reached (database down, locked too long, full).
-    #[error("store unavailable")]
-    Unavailable(#[source] BoxError),
-    /// A stored record cannot be used: unreadable, or its secrets cannot be opened with the
-    /// store's key. Retrying does not help; an operator must.
-    #[error("stored record unusable")]
-    Unusable(#[source] BoxError),
-}
-
-impl StoreError {
-    /// Wraps an adapter's failure to answer.
-    pub fn unavailable(source: impl Into<BoxError>) -> Self {
-        Self::Unavailable(source.into())
-    }
-
-    /// Wraps an adapter's unreadable record.
-    pub fn unusable(source: impl Into<BoxError>) -> Self {
-        Self::Unusable(source.into())
-    }
-}
 
 /// Reads orgs, integrations and caller tokens: the search's side of the store.
 ///
@@ -379,9 +355,28 @@ pub trait SigningKeyStore: Send + Sync + 'static {
 }
 
 /// Persists credentials that change while the service runs: OAuth 2.0 refresh tokens rotate
-/// on every renewal, and losing the new one locks the integration out.
+/// on every renewal, and losing the new one locks the integration out; reusing one that was
+/// rotated away revokes them all (Atlassian's reuse detection), so replicas renew one at a
+/// time ([`CredentialUpdates::begin_renewal`]).
 #[cfg_attr(any(test, feature = "testing"), mockall::automock)]
 pub trait CredentialUpdates: Send + Sync + 'static {
+    /// Takes the renewal lock of an OAuth 2.0 integration, waiting while another lease on it
+    /// lives (in this process or, for a store several replicas share, in any of them), and
+    /// reads what is stored once the lock is held: the refresh token and the shared access
+    /// token, if any. [`RenewalLease::finish`] stores the new tokens and releases the lock;
+    /// dropping the lease releases it and changes nothing.
+    ///
+    /// The shared access token is the one the last `finish` stored, as long as the
+    /// integration's credentials were not replaced since (new credentials forget it).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer or lock (a store may bound the wait), the
+    /// integration is unknown or does not use OAuth 2.0, or its credentials cannot be read.
+    fn begin_renewal(
+        &self,
+        integration: IntegrationId,
+    ) -> impl Future<Output = Result<RenewalLease, StoreError>> + Send;
+
     /// Replaces the integration's stored refresh token with `refresh_token`, durably (committed)
     /// before the caller uses the access token that came with it.
     ///

@@ -1,7 +1,8 @@
 //! PostgreSQL-specific tests against a real server (`TEST_POSTGRES_URL`), each in a
 //! database of its own, through the real migrations: opening and URLs, migrations, the
-//! stored form of rows, corrupt rows, sealing and rotation, concurrent writers. What every
-//! store does is the domain's contract, run by `tests/contract.rs`.
+//! stored form of rows, corrupt rows, sealing and rotation, concurrent writers, the memo
+//! across replicas and its listening connection. What every store does is the domain's
+//! contract, run by `tests/contract.rs`.
 
 use domain::{BaseUrl, Credentials, IntegrationName, NewIntegration, Provider, Secret, Slug};
 
@@ -9,7 +10,10 @@ use crate::testing::TestDatabase;
 use crate::{PgStore, SecretKey};
 
 mod concurrency;
+mod listener;
+mod memo;
 mod open;
+mod proxy;
 mod rows;
 mod secrets;
 

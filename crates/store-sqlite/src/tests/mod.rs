@@ -11,6 +11,7 @@ mod apps;
 mod memo;
 mod migration;
 mod open;
+mod renewal;
 mod rows;
 mod secrets;
 mod signing_keys;

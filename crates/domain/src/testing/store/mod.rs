@@ -2,17 +2,21 @@
 //! credential updates are here; the administration's side is in `admin`.
 
 mod admin;
+mod renewal;
 mod signing_keys;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::model::{
-    AppId, Credentials, Integration, IntegrationId, OAuthApp, Org, OrgId, OrgRef,
-    PendingConnection, Slug,
+    AppId, Integration, IntegrationId, OAuthApp, Org, OrgId, OrgRef, PendingConnection, Slug,
 };
-use crate::ports::{CredentialUpdates, IntegrationStore, RevokeOutcome, StoreError, TokenSelector};
+use crate::ports::{
+    CredentialUpdates, IntegrationStore, RenewalLease, RenewalLocks, RevokeOutcome, StoreError,
+    TokenSelector,
+};
 use crate::secret::Secret;
 use crate::token::StoredToken;
 
@@ -31,6 +35,9 @@ struct State {
     connections: Vec<(String, PendingConnection)>,
     /// Signing keys of browser tokens, active and revoked, in creation order.
     signing_keys: Vec<SigningKeyRow>,
+    /// The shared OAuth 2.0 access token of each integration, with the refresh token it was
+    /// stored beside: new credentials forget it.
+    shared_access: HashMap<IntegrationId, renewal::Shared>,
     /// The last id given: ids only grow, so none is given twice, even after a delete.
     next_org: i64,
     next_integration: i64,
@@ -59,8 +66,10 @@ struct SigningKeyRow {
 /// fails like a dead database when told to ([`InMemoryStore::set_down`]).
 #[derive(Debug, Default)]
 pub struct InMemoryStore {
-    state: Mutex<State>,
-    down: AtomicBool,
+    // Shared with the renewal leases it gives, which write when they finish.
+    state: Arc<Mutex<State>>,
+    down: Arc<AtomicBool>,
+    renewals: RenewalLocks,
 }
 
 /// Why a fake store that was told to be down fails.
@@ -273,26 +282,12 @@ impl CredentialUpdates for InMemoryStore {
         integration: IntegrationId,
         refresh_token: &Secret,
     ) -> Result<(), StoreError> {
-        let mut state = self.state()?;
-        match state
-            .integration_mut(integration)
-            .map(|i| &mut i.credentials)
-        {
-            Some(Credentials::OAuth2 {
-                refresh_token: stored,
-                ..
-            }) => {
-                *stored = refresh_token.clone();
-                Ok(())
-            }
-            Some(other) => Err(StoreError::unusable(Refused(format!(
-                "integration {integration} uses auth method {}, which has no refresh token",
-                other.method()
-            )))),
-            None => Err(StoreError::unusable(Refused(format!(
-                "integration {integration} does not exist"
-            )))),
-        }
+        *self.state()?.refresh_token_mut(integration)? = refresh_token.clone();
+        Ok(())
+    }
+
+    async fn begin_renewal(&self, integration: IntegrationId) -> Result<RenewalLease, StoreError> {
+        self.lease(integration).await
     }
 }
 

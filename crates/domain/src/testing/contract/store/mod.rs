@@ -26,6 +26,7 @@ mod credentials;
 mod fixtures;
 mod integrations;
 mod orgs;
+mod renewal;
 mod signing_keys;
 mod tokens;
 mod updates;
@@ -51,6 +52,10 @@ pub use integrations::{
 pub use orgs::{
     deleting_an_org_removes_its_tokens_links_and_connections,
     orgs_are_created_once_listed_and_found, writes_for_an_unknown_org_fail_and_write_nothing,
+};
+pub use renewal::{
+    renewal_leases_are_taken_one_at_a_time,
+    renewal_leases_show_what_was_stored_and_store_what_was_renewed,
 };
 pub use signing_keys::signing_keys_are_kept_by_org_read_whole_and_revoked;
 pub use tokens::{
@@ -86,6 +91,8 @@ where
     tokens_are_revoked_by_whole_token_then_by_id_prefix(&new_store().await).await;
     ambiguous_and_unknown_revocations_change_nothing(&new_store().await).await;
     refresh_tokens_are_replaced_only_on_oauth2(&new_store().await).await;
+    renewal_leases_show_what_was_stored_and_store_what_was_renewed(&new_store().await).await;
+    renewal_leases_are_taken_one_at_a_time(&new_store().await).await;
     deleting_an_org_removes_its_tokens_links_and_connections(&new_store().await).await;
     tokens_are_listed_by_org_active_in_creation_order(&new_store().await).await;
     admin_tokens_are_kept_apart_from_caller_tokens(&new_store().await).await;

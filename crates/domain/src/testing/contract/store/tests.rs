@@ -1,7 +1,7 @@
 //! The suite against [`InMemoryStore`], and against the fake with one flaw at a time,
 //! to show that the check named catches it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::fixtures::by_prefix;
 use super::the_store_contract;
@@ -10,9 +10,7 @@ use crate::model::{
     IntegrationSummary, NewApp, NewIntegration, OAuthApp, Org, OrgId, OrgRef, PendingConnection,
     Slug,
 };
-use crate::ports::{
-    AdminStore, CredentialUpdates, IntegrationStore, RevokeOutcome, StoreError, TokenSelector,
-};
+use crate::ports::{AdminStore, IntegrationStore, RevokeOutcome, StoreError, TokenSelector};
 use crate::secret::Secret;
 use crate::testing::InMemoryStore;
 use crate::token::{StoredToken, TokenSummary};
@@ -71,13 +69,21 @@ enum Flaw {
     RevokesKeysByPrefix,
     /// `revoke_signing_key` says `true` for an active key and revokes nothing.
     KeepsRevokedKeys,
+    /// `begin_renewal` locks nothing: the lease is taken again only to finish.
+    LeasesWithoutLock,
+    /// A lease's `finish` says `Ok` and stores nothing.
+    FinishStoresNothing,
+    /// A lease never shows the stored access token.
+    ShowsNoAccessToken,
 }
 
+// The credential updates of `Flawed`, and the checks that catch their flaws.
+mod credentials;
 // The signing keys of `Flawed`, and the checks that catch their flaws.
 mod signing_keys;
 
 struct Flawed {
-    inner: InMemoryStore,
+    inner: Arc<InMemoryStore>,
     flaw: Flaw,
     /// Every connection saved, by state hash.
     saved: Mutex<Vec<(String, PendingConnection)>>,
@@ -333,29 +339,10 @@ impl AdminStore for Flawed {
     }
 }
 
-impl CredentialUpdates for Flawed {
-    async fn save_refresh_token(
-        &self,
-        integration: IntegrationId,
-        refresh_token: &Secret,
-    ) -> Result<(), StoreError> {
-        let known = self.inner.integration(integration).await?.is_some();
-        match self.flaw {
-            Flaw::DropsRefreshTokens => Ok(()),
-            Flaw::SavesForAnyone if !known => Ok(()),
-            _ => {
-                self.inner
-                    .save_refresh_token(integration, refresh_token)
-                    .await
-            }
-        }
-    }
-}
-
 async fn with(flaw: Flaw) {
     the_store_contract(|| async move {
         Flawed {
-            inner: InMemoryStore::new(),
+            inner: Arc::new(InMemoryStore::new()),
             flaw,
             saved: Mutex::default(),
             kept: Mutex::default(),
@@ -424,22 +411,6 @@ async fn a_store_that_adds_duplicate_tokens_fails() {
 #[should_panic(expected = "tokens_are_revoked_by_whole_token_then_by_id_prefix: revoke_token")]
 async fn a_store_that_revokes_by_prefix_only_fails() {
     with(Flaw::RevokesByPrefixOnly).await;
-}
-
-#[tokio::test]
-#[should_panic(
-    expected = "refresh_tokens_are_replaced_only_on_oauth2: linked_integration gives \"oauth2 on Cloud\" with the last token saved"
-)]
-async fn a_store_that_drops_refresh_tokens_fails() {
-    with(Flaw::DropsRefreshTokens).await;
-}
-
-#[tokio::test]
-#[should_panic(
-    expected = "refresh_tokens_are_replaced_only_on_oauth2: save_refresh_token on an unknown id is an Err"
-)]
-async fn a_store_that_saves_refresh_tokens_for_anyone_fails() {
-    with(Flaw::SavesForAnyone).await;
 }
 
 #[tokio::test]
