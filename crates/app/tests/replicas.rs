@@ -284,3 +284,80 @@ async fn a_rolling_restart_fails_no_request() {
     assert_eq!(failed, 0, "searches failed during the rolling restart");
     every_replica_searches(&r, &q).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiring_oauth2_token_is_renewed_once_for_fifty_searches_across_three_replicas() {
+    const CLIENT_ID: &str = "replicas-client";
+    const CLIENT_SECRET: &str = "replicas-client-s3cret";
+    const REFRESH0: &str = "replicas-refresh-token-0";
+    let r = Replicas::start(3).await;
+    let sim = jira_sim::start(jira_sim::SimConfig {
+        flavor: jira_sim::Flavor::Server,
+        oauth2_clients: vec![(CLIENT_ID.into(), CLIENT_SECRET.into(), REFRESH0.into())],
+        latency_ms: 20,
+        ..jira_sim::SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let base_url = sim.base_url();
+    let token_url = format!("{base_url}/rest/oauth2/latest/token");
+    let mut args = common::integration_add(
+        "acme",
+        "jira_server",
+        &base_url,
+        &[
+            "oauth2",
+            "--client-id",
+            CLIENT_ID,
+            "--token-url",
+            &token_url,
+        ],
+    );
+    args.push("--allow-http");
+    let id = r.db.ok(&args, &format!("{CLIENT_SECRET}:{REFRESH0}\n"));
+    let user = sim.users().into_iter().find(|u| u.active).unwrap();
+    let q: String = user.display_name.chars().take(3).collect();
+    let search = |i: usize, query: &str| {
+        r.url(
+            i,
+            &format!("/extensions/jira-server/search/acme/{id}/?field=assignee&query={query}"),
+        )
+    };
+    // The first search renews once (no access token anywhere yet); the others use it.
+    for i in 0..3 {
+        let a = get(&search(i, &q), Some(&r.token)).await;
+        assert_eq!(a.status, 200, "replica {i}: {}", a.text());
+    }
+    assert_eq!(
+        sim.oauth2_refresh_count(),
+        1,
+        "one renewal for three replicas"
+    );
+
+    // Every access token expires at Jira; 50 searches (distinct queries: no cache hit) at
+    // once, spread over the three replicas.
+    sim.expire_access_tokens();
+    let mut tasks = Vec::new();
+    for n in 0..50 {
+        let url = search(n % 3, &format!("{q}{n}"));
+        let token = r.token.clone();
+        tasks.push(tokio::spawn(async move {
+            let a = get(&url, Some(&token)).await;
+            (a.status, a.text())
+        }));
+    }
+    for t in tasks {
+        let (status, text) = t.await.unwrap();
+        assert_eq!(status, 200, "a search failed across the renewal: {text}");
+    }
+    assert_eq!(
+        sim.oauth2_refresh_count(),
+        2,
+        "exactly one renewal after the expiry, for the three replicas"
+    );
+    assert_eq!(
+        sim.oauth2_reuse_rejections(),
+        0,
+        "no replica used a refresh token another had rotated away"
+    );
+}
