@@ -12,7 +12,8 @@
 //!
 //! Modules: `secrets` (bundles, sealing), `owner` (the row a bundle is bound to), `error`,
 //! `credentials` (an integration's credentials to columns and back), `orgs`,
-//! `integrations`, `apps`, `connections`, `signing_keys` (rows to domain values),
+//! `integrations`, `apps`, `connections`, `signing_keys` (rows to domain values), `tokens`
+//! (the two tables of tokens),
 //! `directory`, `dump` (every stored row as plain values, for `db copy`), `rotation`, `url`
 //! (a URL fit for an error message), `renewal` (the OAuth 2.0 tokens a renewal lease reads
 //! and writes), `ports` (the delegating port implementations) and, behind the `testing`
@@ -34,6 +35,7 @@ pub mod rotation;
 pub mod sample;
 pub mod secrets;
 pub mod signing_keys;
+pub mod tokens;
 pub mod url;
 
 pub use directory::Directory;

@@ -4,6 +4,7 @@
 use domain::ports::{RevokeOutcome, TokenSelector};
 use domain::token::{StoredToken, TokenSummary};
 use domain::OrgId;
+use store_common::tokens::Tokens;
 
 use crate::orgs::require_org;
 use crate::{PgStore, PgStoreError, CREATED_AT};
@@ -168,24 +169,6 @@ impl PgStore {
                 Ok(RevokeOutcome::Revoked)
             }
             several => Ok(RevokeOutcome::Ambiguous(several.len())),
-        }
-    }
-}
-
-/// Which table of tokens: the table name is never input.
-#[derive(Debug, Clone, Copy)]
-enum Tokens {
-    /// `api_tokens`: caller tokens of an org.
-    Caller,
-    /// `admin_tokens`: admin tokens.
-    Admin,
-}
-
-impl Tokens {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Caller => "api_tokens",
-            Self::Admin => "admin_tokens",
         }
     }
 }
