@@ -147,8 +147,10 @@ for n in 1 2 3; do
     --provider jira_server --base-url "$SIM_SERVER" --auth pat --allow-http --name "doomed-$n")")
   doomed_token=$("$JS" token add --org "$ORG-spare" --name "doomed-$n")
   DOOMED_PREFIXES+=("${doomed_token:0:12}")
-  # `signing-key add` prints the key's id, then its secret: only the id is kept.
-  DOOMED_KEYS+=("$("$JS" signing-key add --org "$ORG-spare" --name "doomed-$n" | head -n 1)")
+  # `signing-key add` prints the key's id, then its secret: only the id is kept. Read whole,
+  # not through `head`: a pipe closed before the second line made the CLI fail (EPIPE).
+  doomed_key=$("$JS" signing-key add --org "$ORG-spare" --name "doomed-$n")
+  DOOMED_KEYS+=("${doomed_key%%$'\n'*}")
 done
 
 PORT=$(free_port)
